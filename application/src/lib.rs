@@ -1,0 +1,29 @@
+//! Gatehouse's use cases and the ports (traits) they reach the world through.
+//!
+//! Each use case takes an [`Actor`](gatehouse_domain::Actor), checks its permission through
+//! the domain, does its work through ports, and commits its change together with its audit
+//! events as one [`Work`](ports::Work) — one transaction. Nothing here knows a database, HTTP
+//! or SMTP library: the adapters crate implements the ports, and unit tests use the mockall
+//! mocks generated for each port (feature `mocks` makes them available to other crates).
+
+pub mod bulk_action;
+pub mod change_plan;
+pub mod change_tenant_status;
+pub mod error;
+pub mod list_tenants;
+pub mod manage_admins;
+pub mod manage_domains;
+pub mod ports;
+pub mod register_tenant;
+pub mod seed_demo;
+pub mod show_tenant;
+pub mod tenant_ref;
+pub mod update_features;
+pub mod verify_audit;
+
+pub use error::{Error, Result};
+pub use ports::Ports;
+pub use tenant_ref::TenantRef;
+
+#[cfg(test)]
+pub(crate) mod testing;

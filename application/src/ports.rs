@@ -1,0 +1,50 @@
+//! The ports: what the use cases need from the outside world, as small async traits.
+//!
+//! Reads go through one repository per aggregate; every write goes through [`UnitOfWork`] as a
+//! [`Work`]: the changes and their audit events, applied atomically (the audit events are
+//! chained into the log in the same transaction) with optimistic-concurrency checks.
+
+mod admins;
+mod audit;
+mod store;
+mod system;
+mod tenants;
+mod usage;
+
+use std::sync::Arc;
+
+pub use admins::AdminRepository;
+pub use audit::{AuditLog, AuditQuery};
+pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
+pub use system::{Clock, IdGenerator, PasswordHasher, SecretString};
+pub use tenants::{
+    Page, SortDirection, TenantPage, TenantQuery, TenantRepository, TenantSort, TenantSummary,
+};
+pub use usage::{BulkLoader, UsageRepository};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use {
+    admins::MockAdminRepository, audit::MockAuditLog, store::MockUnitOfWork, system::MockClock,
+    system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
+    usage::MockBulkLoader, usage::MockUsageRepository,
+};
+
+/// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
+#[derive(Clone)]
+pub struct Ports {
+    pub tenants: Arc<dyn TenantRepository>,
+    pub usage: Arc<dyn UsageRepository>,
+    pub admins: Arc<dyn AdminRepository>,
+    pub audit: Arc<dyn AuditLog>,
+    pub work: Arc<dyn UnitOfWork>,
+    pub bulk: Arc<dyn BulkLoader>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub passwords: Arc<dyn PasswordHasher>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ports { .. }")
+    }
+}
