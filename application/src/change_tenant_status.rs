@@ -1,1 +1,94 @@
-//! TODO
+//! Activating, suspending (with a reason) and cancelling a tenant.
+
+use gatehouse_domain::{Actor, AuditKind, Permission, Tenant, TenantStatus};
+
+use crate::Result;
+use crate::tenant_ref::{TenantRef, load, save};
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub tenant: TenantRef,
+    pub to: TenantStatus,
+    /// Required to suspend or cancel.
+    pub reason: Option<String>,
+}
+
+/// The audit kind of a move to `status`.
+pub(crate) fn audit_kind(status: TenantStatus) -> AuditKind {
+    match status {
+        TenantStatus::Active => AuditKind::TenantActivated,
+        TenantStatus::Suspended => AuditKind::TenantSuspended,
+        TenantStatus::Cancelled => AuditKind::TenantCancelled,
+        TenantStatus::Pending => AuditKind::TenantUpdated,
+    }
+}
+
+pub async fn run(ports: &crate::Ports, actor: &Actor, req: Request) -> Result<Tenant> {
+    let before = load(ports, &req.tenant).await?;
+    actor.require(Permission::TenantsSuspend, Some(before.id))?;
+    let mut after = before.clone();
+    after.change_status(req.to, req.reason.as_deref(), ports.clock.now())?;
+    save(ports, actor, audit_kind(req.to), &before, after, req.reason.as_deref()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+    use crate::ports::{Change, StoreError};
+    use crate::testing::{MockPorts, admin, cli, tenant};
+    use gatehouse_domain::{Role, TenantScope};
+
+    fn req(to: TenantStatus, reason: Option<&str>) -> Request {
+        Request { tenant: "acme".parse().expect("slug"), to, reason: reason.map(str::to_owned) }
+    }
+
+    #[tokio::test]
+    async fn suspends_with_reason_and_audits_before_and_after() {
+        let mut m = MockPorts::new();
+        m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
+        m.expect_commit(|w| {
+            let [Change::UpdateTenant(t)] = &w.changes[..] else { panic!("one update") };
+            assert_eq!((t.status, t.version), (TenantStatus::Suspended, 1));
+            assert_eq!(w.audit[0].kind, AuditKind::TenantSuspended);
+            assert_eq!(w.audit[0].reason.as_deref(), Some("unpaid"));
+            assert!(w.audit[0].before.is_some() && w.audit[0].after.is_some());
+        });
+        let t = run(&m.ports(), &cli(), req(TenantStatus::Suspended, Some("unpaid"))).await.expect("ok");
+        assert_eq!(t.version, 2, "the returned tenant carries its new version");
+    }
+
+    #[tokio::test]
+    async fn illegal_transition_and_missing_reason_write_nothing() {
+        let mut m = MockPorts::new();
+        m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Pending))));
+        let ports = m.ports();
+        let err = run(&ports, &cli(), req(TenantStatus::Suspended, Some("x"))).await.expect_err("illegal");
+        assert_eq!(err.field(), Some("status"));
+        let err = run(&ports, &cli(), req(TenantStatus::Cancelled, None)).await.expect_err("no reason");
+        assert_eq!(err.field(), Some("reason"));
+    }
+
+    #[tokio::test]
+    async fn out_of_scope_tenant_is_forbidden() {
+        let mut m = MockPorts::new();
+        m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
+        let scoped = admin(Role::Operator, TenantScope::Only(std::collections::BTreeSet::new()));
+        let err = run(&m.ports(), &scoped, req(TenantStatus::Suspended, Some("x"))).await.expect_err("scope");
+        assert!(err.is_forbidden());
+    }
+
+    #[tokio::test]
+    async fn unknown_tenant_and_version_conflict_are_reported() {
+        let mut m = MockPorts::new();
+        m.tenants.expect_get_by_slug().returning(|_| Ok(None));
+        let err = run(&m.ports(), &cli(), req(TenantStatus::Active, None)).await.expect_err("missing");
+        assert!(matches!(err, Error::NotFound { what: "tenant", .. }));
+
+        let mut m = MockPorts::new();
+        m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Pending))));
+        m.work.expect_commit().returning(|_| Err(StoreError::VersionConflict { expected: 1 }));
+        let err = run(&m.ports(), &cli(), req(TenantStatus::Active, None)).await.expect_err("conflict");
+        assert!(matches!(err, Error::VersionConflict(_)));
+    }
+}

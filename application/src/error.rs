@@ -20,6 +20,9 @@ pub enum Error {
     /// Somebody else saved the same record first; nothing was written.
     #[error("{0}")]
     VersionConflict(String),
+    /// A bulk action refused by some tenants; nothing was written.
+    #[error("bulk action refused, nothing changed: {}", .0.iter().map(|f| format!("{}: {}", f.tenant, f.error)).collect::<Vec<_>>().join("; "))]
+    Bulk(Vec<crate::bulk_action::BulkFailure>),
     /// Storage or another outside system failed: not the client's fault.
     #[error(transparent)]
     Store(StoreError),
@@ -45,7 +48,7 @@ impl From<ValidationError> for Error {
 }
 
 impl Error {
-    pub fn tenant_not_found(key: impl ToString) -> Self {
+    pub fn tenant_not_found(key: &impl ToString) -> Self {
         Error::NotFound { what: "tenant", key: key.to_string() }
     }
 
@@ -63,6 +66,7 @@ impl Error {
             Error::Conflict(Conflict::SlugTaken(_)) => Some("slug"),
             Error::Conflict(Conflict::DomainTaken(_)) => Some("domain"),
             Error::Conflict(Conflict::UsernameTaken(_)) => Some("username"),
+            Error::Bulk(_) => Some("tenants"),
             _ => None,
         }
     }

@@ -93,3 +93,43 @@ pub fn admin(role: Role, scope: TenantScope) -> Actor {
 pub fn forbidden_actor() -> Actor {
     admin(Role::Auditor, TenantScope::All)
 }
+
+/// A basic-plan tenant `acme` with two domains, at version 1, in `status`.
+pub fn tenant(status: gatehouse_domain::TenantStatus) -> gatehouse_domain::Tenant {
+    use gatehouse_domain::{Email, Hostname, NewTenant, Plan, Tenant, TenantId, TenantName, TenantSlug};
+    let mut t = Tenant::register(
+        TenantId::from_uuid(Uuid::from_u128(7)),
+        NewTenant {
+            name: TenantName::parse("Acme").expect("name"),
+            slug: TenantSlug::parse("acme").expect("slug"),
+            contact_email: Email::parse("ops@acme.example").expect("email"),
+            plan: Plan::Basic,
+            domains: vec![
+                Hostname::parse("acme.example").expect("host"),
+                Hostname::parse("www.acme.example").expect("host"),
+            ],
+            features: None,
+        },
+        NOW,
+    )
+    .expect("valid");
+    t.status = status;
+    t
+}
+
+/// An active owner account `alice`.
+pub fn owner() -> gatehouse_domain::SuperAdmin {
+    use gatehouse_domain::{AdminId, AdminStatus, Email, SuperAdmin, Username};
+    SuperAdmin {
+        id: AdminId::from_uuid(Uuid::from_u128(99)),
+        username: Username::parse("alice").expect("username"),
+        email: Email::parse("alice@example.com").expect("email"),
+        role: Role::Owner,
+        scope: TenantScope::All,
+        status: AdminStatus::Active,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        totp_enabled: false,
+        created_at: NOW,
+        updated_at: NOW,
+    }
+}

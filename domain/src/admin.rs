@@ -193,7 +193,9 @@ pub struct SuperAdmin {
     #[serde(skip_serializing)]
     pub password_hash: String,
     pub totp_enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

@@ -82,6 +82,7 @@ keyword_enum!(
 pub struct AuditEvent {
     pub id: Uuid,
     /// UTC, truncated to whole microseconds so it round-trips through every database exactly.
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub kind: AuditKind,
     /// `admin`, `api_key`, `cli`, `system` or `anonymous`.

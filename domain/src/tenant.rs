@@ -208,6 +208,7 @@ impl FromStr for TenantStatus {
 pub struct TenantDomain {
     pub hostname: Hostname,
     pub is_primary: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
 }
 
@@ -230,7 +231,9 @@ pub struct Tenant {
     pub domains: Vec<TenantDomain>,
     /// Optimistic-concurrency version: storage refuses to save over a newer one.
     pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

@@ -67,6 +67,7 @@ pub struct TenantSummary {
     pub plan: Plan,
     pub primary_domain: Option<String>,
     pub domain_count: u32,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
