@@ -1,0 +1,121 @@
+//! Storage: the persistence ports ([`TenantRepository`], [`UsageRepository`],
+//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`]) implemented twice, for
+//! SQLite (the embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
+//!
+//! The two backends share everything but their SQL: row mapping, JSON, timestamps and error
+//! classification live in [`rows`]. SQL lives only in `sqlite/` and `postgres/`; nothing above
+//! this module knows which database it talks to. Both are held to the same contract suite
+//! (`tests/tests/storage_contract.rs`).
+
+mod filters;
+mod postgres;
+pub mod rows;
+mod sqlite;
+
+use std::fmt;
+use std::sync::Arc;
+
+use gatehouse_application::ports::{
+    AdminRepository, AuditLog, BulkLoader, StoreError, TenantRepository, UnitOfWork, UsageRepository,
+};
+use sqlx::{PgPool, SqlitePool};
+
+/// Every storage port, backed by one database pool. Cheap to share: the ports are `Arc`s.
+pub struct Storage {
+    pub tenants: Arc<dyn TenantRepository>,
+    pub usage: Arc<dyn UsageRepository>,
+    pub admins: Arc<dyn AdminRepository>,
+    pub audit: Arc<dyn AuditLog>,
+    pub work: Arc<dyn UnitOfWork>,
+    pub bulk: Arc<dyn BulkLoader>,
+    pool: Pool,
+}
+
+/// The pool behind the ports, kept for the operations that are not ports (migrate, ping, close).
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A database URL whose scheme is neither `sqlite:` nor `postgres:`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unsupported database URL scheme {0:?}: expected sqlite://path/to/file.db or postgres://user@host/db"
+)]
+pub struct UnsupportedDatabaseUrl(String);
+
+impl Storage {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://…`; does not migrate.
+    pub async fn connect(url: &str) -> Result<Storage, StoreError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => {
+                let pool = sqlite::connect(url).await?;
+                Ok(Self::assemble(Arc::new(sqlite::SqliteStore::new(pool.clone())), Pool::Sqlite(pool)))
+            }
+            "postgres" | "postgresql" => {
+                let pool = postgres::connect(url).await?;
+                Ok(Self::assemble(Arc::new(postgres::PgStore::new(pool.clone())), Pool::Postgres(pool)))
+            }
+            // Only the scheme is echoed: the rest of the URL may hold a password.
+            other => Err(StoreError::backend(UnsupportedDatabaseUrl(other.to_owned()))),
+        }
+    }
+
+    fn assemble<S>(store: Arc<S>, pool: Pool) -> Storage
+    where
+        S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
+        S: 'static,
+    {
+        Storage {
+            tenants: store.clone(),
+            usage: store.clone(),
+            admins: store.clone(),
+            audit: store.clone(),
+            work: store.clone(),
+            bulk: store,
+            pool,
+        }
+    }
+
+    /// Applies the embedded migrations that have not run yet (a no-op when up to date).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await,
+            Pool::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await,
+        }
+        .map_err(StoreError::backend)
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+        }
+        .map_err(StoreError::backend)
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage").field("backend", &self.backend()).finish_non_exhaustive()
+    }
+}

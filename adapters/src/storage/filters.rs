@@ -1,0 +1,80 @@
+//! The `WHERE` clauses of the two dynamic listings (tenants, audit log), built once for both
+//! dialects: the fragments are portable SQL and `QueryBuilder` writes each dialect's
+//! placeholders, so the filter logic cannot drift between the backends.
+
+use gatehouse_application::ports::{AuditQuery, TenantQuery};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use uuid::Uuid;
+
+use super::rows::{Ts, like_pattern, plan_rank, status_rank};
+
+/// The audit page size when the query asks for none.
+const DEFAULT_AUDIT_LIMIT: u32 = 100;
+
+/// Appends ` WHERE …` for the filters of a tenant list (not its order or window).
+pub fn tenants<DB>(qb: &mut QueryBuilder<DB>, q: &TenantQuery)
+where
+    DB: Database,
+    for<'a> i16: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(plan) = q.plan {
+        qb.push(" AND plan_rank = ").push_bind(plan_rank(plan));
+    }
+    if let Some(status) = q.status {
+        qb.push(" AND status_rank = ").push_bind(status_rank(status));
+    }
+    if let Some(search) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        qb.push(" AND search LIKE ").push_bind(like_pattern(search)).push(" ESCAPE '\\'");
+    }
+    if let Some(only) = &q.only {
+        if only.is_empty() {
+            qb.push(" AND 1 = 0");
+        } else {
+            qb.push(" AND id IN (");
+            let mut ids = qb.separated(", ");
+            for id in only {
+                ids.push_bind(id.as_uuid());
+            }
+            qb.push(")");
+        }
+    }
+}
+
+/// Appends ` WHERE … ORDER BY seq DESC LIMIT …` for an audit listing (newest first).
+pub fn audit<DB>(qb: &mut QueryBuilder<DB>, q: &AuditQuery)
+where
+    DB: Database,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> &'static str: Encode<'a, DB> + Type<DB>,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> Ts: Encode<'a, DB> + Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(tenant) = q.tenant {
+        qb.push(" AND tenant_id = ").push_bind(tenant.as_uuid());
+    }
+    if let Some(kind) = q.kind {
+        qb.push(" AND kind = ").push_bind(kind.as_str());
+    }
+    if let Some(outcome) = q.outcome {
+        qb.push(" AND outcome = ").push_bind(outcome.as_str());
+    }
+    if let Some(actor) = &q.actor {
+        qb.push(" AND actor_label = ").push_bind(actor.clone());
+    }
+    if let Some(since) = q.since {
+        qb.push(" AND at >= ").push_bind(Ts::new(since));
+    }
+    if let Some(until) = q.until {
+        qb.push(" AND at <= ").push_bind(Ts::new(until));
+    }
+    if let Some(before) = q.before_seq {
+        qb.push(" AND seq < ").push_bind(before);
+    }
+    let limit = if q.limit == 0 { DEFAULT_AUDIT_LIMIT } else { q.limit };
+    qb.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit));
+}

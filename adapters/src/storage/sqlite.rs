@@ -1,0 +1,57 @@
+//! The storage ports on SQLite: one file in the data directory, in WAL mode.
+//!
+//! SQLite has one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`:
+//! it takes the write lock up front (waiting up to the busy timeout) instead of failing with
+//! `SQLITE_BUSY` half-way, and that lock is also what serialises audit-chain appends.
+
+mod admins;
+mod audit;
+mod bulk;
+mod tenants;
+mod usage;
+mod work;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use gatehouse_application::ports::StoreError;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::rows::backend;
+
+/// How long a writer waits for the write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens (creating if missing, with its parent directory) the database file at `url`.
+pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(backend)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        .synchronous(SqliteSynchronous::Normal);
+    if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+        tokio::fs::create_dir_all(parent).await.map_err(StoreError::backend)?;
+    }
+    SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)
+}
+
+/// Every storage port on one SQLite pool.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// The ports on `pool` (already connected; migrations are run separately).
+    pub fn new(pool: SqlitePool) -> Self {
+        SqliteStore { pool }
+    }
+
+    /// A write transaction holding SQLite's write lock from its first statement.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
+}

@@ -1,0 +1,62 @@
+//! SuperAdmins on SQLite.
+
+use async_trait::async_trait;
+use gatehouse_application::ports::{AdminRepository, StoreError};
+use gatehouse_domain::{AdminId, SuperAdmin, Username};
+use sqlx::SqliteConnection;
+
+use super::SqliteStore;
+use crate::storage::rows::{AdminRow, AdminValues, backend, columns, write_error};
+
+#[async_trait]
+impl AdminRepository for SqliteStore {
+    async fn get(&self, id: AdminId) -> Result<Option<SuperAdmin>, StoreError> {
+        let sql = format!("SELECT {} FROM admins WHERE id = ?", columns::ADMIN);
+        let row: Option<AdminRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(SuperAdmin::try_from).transpose()
+    }
+
+    async fn get_by_username(&self, username: &Username) -> Result<Option<SuperAdmin>, StoreError> {
+        let sql = format!("SELECT {} FROM admins WHERE username = ?", columns::ADMIN);
+        let row: Option<AdminRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(SuperAdmin::try_from).transpose()
+    }
+
+    async fn list(&self) -> Result<Vec<SuperAdmin>, StoreError> {
+        let sql = format!("SELECT {} FROM admins ORDER BY username", columns::ADMIN);
+        let rows: Vec<AdminRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.into_iter().map(SuperAdmin::try_from).collect()
+    }
+}
+
+/// Inserts a new admin.
+pub(super) async fn insert(conn: &mut SqliteConnection, admin: &SuperAdmin) -> Result<(), StoreError> {
+    let v = AdminValues::of(admin)?;
+    sqlx::query(
+        "INSERT INTO admins (id, username, email, role, scope, status, password_hash, totp_enabled, \
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(v.id)
+    .bind(&v.username)
+    .bind(&v.email)
+    .bind(v.role)
+    .bind(&v.scope)
+    .bind(v.status)
+    .bind(&v.password_hash)
+    .bind(v.totp_enabled)
+    .bind(v.created_at)
+    .bind(v.updated_at)
+    .execute(conn)
+    .await
+    .map(drop)
+    .map_err(|e| write_error(e, &v.username))
+}

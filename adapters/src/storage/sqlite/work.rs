@@ -1,0 +1,24 @@
+//! The unit of work on SQLite: every change and audit event of a `Work` in one
+//! `BEGIN IMMEDIATE` transaction.
+
+use async_trait::async_trait;
+use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
+
+use super::{SqliteStore, admins, audit, tenants};
+use crate::storage::rows::backend;
+
+#[async_trait]
+impl UnitOfWork for SqliteStore {
+    async fn commit(&self, work: Work) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for change in &work.changes {
+            match change {
+                Change::InsertTenant(t) => tenants::insert(&mut tx, t).await?,
+                Change::UpdateTenant(t) => tenants::update(&mut tx, t).await?,
+                Change::InsertAdmin(a) => admins::insert(&mut tx, a).await?,
+            }
+        }
+        audit::append(&mut tx, work.audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+}
