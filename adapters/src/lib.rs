@@ -1,1 +1,14 @@
-//! placeholder
+//! Gatehouse's adapters: the application's ports implemented against the world (SQLite and
+//! PostgreSQL storage, the clock, identifiers, argon2id), the configuration both binaries
+//! read, a demo-data generator, and the wiring that assembles the ports from the settings.
+//!
+//! Only this crate knows concrete databases and libraries; `web` and `cli` get everything
+//! through [`wiring`].
+
+pub mod config;
+pub mod demo;
+pub mod storage;
+pub mod system;
+pub mod wiring;
+
+pub use storage::Storage;

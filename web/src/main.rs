@@ -1,1 +1,94 @@
-fn main() {}
+//! `gatehouse`: the Gatehouse server. Reads its configuration from the environment (and an
+//! optional `.env`), applies pending database migrations, and serves until Ctrl-C or SIGTERM.
+//! See docs/configuration.md for every variable.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use gatehouse_adapters::config::{LogFormat, Settings};
+use gatehouse_adapters::wiring::{self, Migrate};
+use gatehouse_web::{AppState, build_router};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line for people; the chain of causes, without secrets, for the record.
+            eprintln!("error: {e:#}");
+            tracing::error!(error = format!("{e:#}"), "gatehouse stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    init_tracing(settings.log_format);
+    settings.secret_key()?;
+    tracing::info!(database = %settings.database_display(), "starting gatehouse");
+    tracing::debug!("configuration:\n{}", settings.summary());
+
+    let wiring = wiring::wire(&settings, Migrate::Yes)
+        .await
+        .with_context(|| format!("database {}", settings.database_display()))?;
+    let storage = wiring.storage.clone();
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
+    let addr = listener.local_addr()?;
+    let backend = storage.backend();
+
+    // Written without `println!`, which would panic if stdout were closed.
+    let _ = writeln!(
+        std::io::stdout(),
+        "Gatehouse is listening on http://{addr}/ ({backend} database, migrations applied)\n  \
+         health: http://{addr}/healthz   readiness: http://{addr}/readyz\n  \
+         The admin panel arrives with the login work; until then manage tenants with\n  \
+         `gatehouse-ctl` (try `gatehouse-ctl --help`, or read docs/cli.md)."
+    );
+    tracing::info!(%addr, backend, "listening");
+
+    axum::serve(listener, build_router(AppState::new(settings, wiring)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    storage.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Logs as text or JSON lines; `RUST_LOG` chooses what (default: info, quieter sqlx).
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

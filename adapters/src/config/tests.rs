@@ -1,0 +1,153 @@
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    Settings::from_lookup(|name| map.get(name).cloned())
+}
+
+const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+#[test]
+fn defaults_are_local_and_sqlite_in_the_data_dir() {
+    let s = settings(&[]).expect("defaults");
+    assert_eq!(s.bind.to_string(), "127.0.0.1:8000");
+    assert_eq!(s.data_dir, PathBuf::from("./data"));
+    assert_eq!(s.database_url.expose_secret(), "sqlite://./data/gatehouse.db");
+    assert!(s.database_is_default);
+    assert_eq!(s.log_format, LogFormat::Text);
+    assert!(matches!(s.secret_key, SecretKeySource::File(ref p) if p == &PathBuf::from("./data/secret.key")));
+    assert_eq!((s.email.host.as_deref(), s.email.port, s.email.use_tls), (None, 587, true));
+    assert!(s.upstream.base_url.is_none() && s.upstream.api_key.is_none());
+}
+
+#[test]
+fn every_variable_is_read() {
+    let s = settings(&[
+        ("GATEHOUSE_BIND", "0.0.0.0:9000"),
+        ("GATEHOUSE_DATA_DIR", "/var/lib/gatehouse/"),
+        ("DATABASE_URL", "postgres://gh:pw@db/gatehouse"),
+        ("GATEHOUSE_SECRET_KEY", KEY),
+        ("GATEHOUSE_LOG_FORMAT", "JSON"),
+        ("EMAIL_HOST", "smtp.example"),
+        ("EMAIL_PORT", "465"),
+        ("EMAIL_HOST_USER", "mailer"),
+        ("EMAIL_HOST_PASSWORD", "smtp-secret"),
+        ("EMAIL_USE_TLS", "false"),
+        ("MFA_SYSTEM_API_URL", "http://mfa.internal:8000/mfa/api"),
+        ("MFA_SYSTEM_API_KEY", "upstream-secret"),
+    ])
+    .expect("valid");
+    assert_eq!(s.bind.port(), 9000);
+    assert!(!s.database_is_default);
+    assert_eq!(s.log_format, LogFormat::Json);
+    assert_eq!((s.email.port, s.email.use_tls), (465, false));
+    assert_eq!(s.email.username.as_deref(), Some("mailer"));
+    assert_eq!(
+        s.upstream.base_url.as_ref().map(reqwest::Url::as_str),
+        Some("http://mfa.internal:8000/mfa/api/")
+    );
+    let key = s.secret_key().expect("from env");
+    assert_eq!(key.expose()[..2], [0x00, 0x11]);
+}
+
+#[test]
+fn the_default_database_follows_the_data_dir() {
+    let s = settings(&[("GATEHOUSE_DATA_DIR", "/srv/gh/")]).expect("valid");
+    assert_eq!(s.database_url.expose_secret(), "sqlite:///srv/gh/gatehouse.db");
+}
+
+#[test]
+fn bad_values_name_the_variable_and_the_rule() {
+    let cases = [
+        (("GATEHOUSE_BIND", "x"), "GATEHOUSE_BIND: \"x\" is not an address like 127.0.0.1:8000"),
+        (("GATEHOUSE_LOG_FORMAT", "xml"), "GATEHOUSE_LOG_FORMAT: \"xml\" is not text or json"),
+        (("EMAIL_PORT", "0"), "EMAIL_PORT: \"0\" is not a port number (1-65535)"),
+        (("EMAIL_USE_TLS", "maybe"), "EMAIL_USE_TLS: \"maybe\" is not true or false"),
+        (("GATEHOUSE_SECRET_KEY", "short"), "GATEHOUSE_SECRET_KEY: must be 64 hex digits"),
+        (("DATABASE_URL", "mysql://u:pw@h/db"), "DATABASE_URL: \"mysql://u:********@h/db\" is not"),
+        (("MFA_SYSTEM_API_URL", "ftp://x/"), "MFA_SYSTEM_API_URL: \"ftp://x/\" is not an http(s) URL"),
+    ];
+    for ((name, value), expected) in cases {
+        let err = settings(&[(name, value)]).expect_err(name);
+        assert_eq!(err.variable, name);
+        assert!(err.to_string().starts_with(expected), "{err}");
+    }
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let s =
+        settings(&[("GATEHOUSE_BIND", ""), ("EMAIL_HOST", "  "), ("GATEHOUSE_SECRET_KEY", "")]).expect("ok");
+    assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+    assert!(s.email.host.is_none());
+    assert!(matches!(s.secret_key, SecretKeySource::File(_)));
+}
+
+#[test]
+fn secrets_never_print_s27_s30() {
+    let s = settings(&[
+        ("DATABASE_URL", "postgres://gh:dbpass@db/gatehouse"),
+        ("GATEHOUSE_SECRET_KEY", KEY),
+        ("EMAIL_HOST_PASSWORD", "smtppass"),
+        ("MFA_SYSTEM_API_KEY", "apikey123"),
+    ])
+    .expect("valid");
+    for text in [format!("{s:?}"), s.summary(), s.database_display()] {
+        for secret in ["dbpass", "smtppass", "apikey123", KEY, "00112233"] {
+            assert!(!text.contains(secret), "{secret} leaked in {text}");
+        }
+    }
+    assert!(s.summary().contains("DATABASE_URL = postgres://gh:********@db/gatehouse"));
+    assert!(s.summary().contains("MFA_SYSTEM_API_KEY = ******** (set)"));
+}
+
+#[test]
+fn masking_leaves_urls_without_a_password_alone() {
+    assert_eq!(mask_url_password("sqlite://./data/gatehouse.db"), "sqlite://./data/gatehouse.db");
+    assert_eq!(mask_url_password("postgres://gh@db/x"), "postgres://gh@db/x");
+    assert_eq!(
+        mask_url_password("postgres://a:b:c@db/x?sslmode=require"),
+        "postgres://a:********@db/x?sslmode=require"
+    );
+}
+
+#[test]
+fn a_missing_key_is_generated_once_with_mode_0600_and_reused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("nested/data");
+    let s = settings(&[("GATEHOUSE_DATA_DIR", data.to_str().expect("utf-8"))]).expect("valid");
+    let first = s.secret_key().expect("generated");
+    let path = data.join("secret.key");
+    let mode = std::fs::metadata(&path).expect("written").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let again = s.secret_key().expect("reused");
+    assert_eq!(first.expose(), again.expose());
+    assert_eq!(first.expose().len(), 32);
+    assert_ne!(SecretKey::generate().expose(), first.expose());
+    assert_eq!(format!("{first:?}"), "SecretKey(********)");
+}
+
+#[test]
+fn a_corrupt_key_file_is_an_error_not_a_new_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("secret.key"), "garbage").expect("write");
+    let s = settings(&[("GATEHOUSE_DATA_DIR", dir.path().to_str().expect("utf-8"))]).expect("valid");
+    let err = s.secret_key().expect_err("corrupt");
+    assert_eq!(err.variable, "GATEHOUSE_SECRET_KEY");
+    assert!(err.message.contains("secret.key"));
+}
+
+#[test]
+fn a_dotenv_file_is_read_without_touching_the_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, "GATEHOUSE_BIND=0.0.0.0:8080\n# comment\nEMAIL_HOST=\"smtp.example\"\n")
+        .expect("write");
+    let vars = read_dotenv(&path).expect("parsed");
+    assert_eq!(vars.get("GATEHOUSE_BIND").map(String::as_str), Some("0.0.0.0:8080"));
+    assert_eq!(vars.get("EMAIL_HOST").map(String::as_str), Some("smtp.example"));
+    assert!(read_dotenv(&dir.path().join("missing")).expect("absent is fine").is_empty());
+}

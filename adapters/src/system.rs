@@ -1,0 +1,211 @@
+//! The system ports: the wall clock (and a hand-driven clock for tests), UUID v7 identifiers,
+//! and argon2id password hashing.
+//!
+//! Hashing is deliberately slow (S4) and CPU-bound, so it never runs on the async workers: each
+//! hash or verification goes to tokio's blocking pool, and a semaphore lets at most one per
+//! core run at once. A burst of logins then queues for CPU instead of starving every other
+//! request.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
+use async_trait::async_trait;
+use gatehouse_application::ports::{Clock, IdGenerator, PasswordHasher, SecretString, StoreError};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+/// The real clock, in UTC.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    /// UTC now in whole microseconds: both databases keep microseconds, so a time read back
+    /// equals the time written.
+    fn now(&self) -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
+    }
+}
+
+/// A clock that moves only when told to: tests drive time with it instead of sleeping.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    /// A clock stopped at `now`.
+    pub fn new(now: OffsetDateTime) -> Self {
+        ManualClock(Mutex::new(now))
+    }
+
+    /// Jumps to `now`.
+    pub fn set(&self, now: OffsetDateTime) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = now;
+    }
+
+    /// Moves forward (or back, for a negative duration) by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Time-ordered UUID v7 identifiers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidV7Ids;
+
+impl IdGenerator for UuidV7Ids {
+    fn new_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}
+
+/// argon2id memory cost in KiB, iterations and lanes, pinned here rather than taken from the
+/// crate's defaults (S4, OWASP Password Storage Cheat Sheet).
+pub const ARGON2_M_KIB: u32 = 19_456;
+pub const ARGON2_T: u32 = 2;
+pub const ARGON2_P: u32 = 1;
+
+/// argon2id hashing on the blocking pool, at most `limit` at once.
+#[derive(Debug, Clone)]
+pub struct Argon2Hasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for Argon2Hasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Argon2Hasher {
+    /// A hasher running at most one hash per available core at once.
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Self::with_limit(cores)
+    }
+
+    /// A hasher running at most `limit` (at least 1) hashes at once.
+    pub fn with_limit(limit: usize) -> Self {
+        Argon2Hasher { permits: Arc::new(Semaphore::new(limit.max(1))) }
+    }
+
+    fn argon2() -> Result<Argon2<'static>, argon2::Error> {
+        let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let _permit = self.permits.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+}
+
+/// A hashing failure, with a message that never contains the password.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+struct HashError(String);
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: &SecretString) -> Result<String, StoreError> {
+        let password = password.clone();
+        let result = self
+            .run(move || {
+                let argon2 = Self::argon2().map_err(|e| HashError(e.to_string()))?;
+                argon2
+                    .hash_password(password.expose().as_bytes())
+                    .map(|h| h.to_string())
+                    .map_err(|e| HashError(e.to_string()))
+            })
+            .await
+            .unwrap_or_else(|| Err(HashError("the hashing task was cancelled".into())));
+        result.map_err(StoreError::backend)
+    }
+
+    async fn verify(&self, password: &SecretString, phc: &str) -> bool {
+        let password = password.clone();
+        let phc = phc.to_owned();
+        self.run(move || {
+            let Ok(argon2) = Self::argon2() else { return false };
+            let Ok(hash) = PasswordHash::new(&phc) else { return false };
+            argon2.verify_password(password.expose().as_bytes(), &hash).is_ok()
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_manual_clock_moves_only_when_told() {
+        let clock = ManualClock::new(datetime!(2026-11-21 12:00 UTC));
+        assert_eq!(clock.now(), datetime!(2026-11-21 12:00 UTC));
+        clock.advance(Duration::minutes(90));
+        assert_eq!(clock.now(), datetime!(2026-11-21 13:30 UTC));
+        clock.set(datetime!(2027-01-01 00:00 UTC));
+        assert_eq!(clock.now(), datetime!(2027-01-01 00:00 UTC));
+    }
+
+    #[test]
+    fn ids_are_v7_and_ordered() {
+        let (a, b) = (UuidV7Ids.new_id(), UuidV7Ids.new_id());
+        assert_eq!(a.get_version_num(), 7);
+        assert!(a < b);
+    }
+
+    #[test]
+    fn the_system_clock_is_utc() {
+        assert!(SystemClock.now().offset().is_utc());
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_pinned_parameters_s4() {
+        let hasher = Argon2Hasher::new();
+        let pw = SecretString::new("correct horse battery staple");
+        let h1 = hasher.hash(&pw).await.expect("hash");
+        let h2 = hasher.hash(&pw).await.expect("hash");
+        assert!(h1.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h1}");
+        assert_ne!(h1, h2, "a fresh salt every time");
+        assert!(!h1.contains("horse"));
+        assert!(hasher.verify(&pw, &h1).await);
+        assert!(hasher.verify(&pw, &h2).await);
+        assert!(!hasher.verify(&SecretString::new("correct horse battery stapl"), &h1).await);
+        assert!(!hasher.verify(&SecretString::new("correct horse battery staple!"), &h1).await, "S2");
+    }
+
+    #[tokio::test]
+    async fn malformed_hashes_never_match() {
+        let hasher = Argon2Hasher::with_limit(1);
+        let pw = SecretString::new("whatever password");
+        for bad in ["", "plain", "$argon2id$v=19$m=19456,t=2,p=1$", "$2b$12$abcdefghijklmnopqrstuv"] {
+            assert!(!hasher.verify(&pw, bad).await, "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_hashes_all_complete_under_the_limit() {
+        let hasher = Argon2Hasher::with_limit(1);
+        let tasks: Vec<_> = (0..3)
+            .map(|i| {
+                let h = hasher.clone();
+                tokio::spawn(async move { h.hash(&SecretString::new(format!("password number {i}"))).await })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.expect("joined").is_ok());
+        }
+        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+}
