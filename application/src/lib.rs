@@ -20,6 +20,7 @@ pub mod manage_domains;
 pub mod manage_sessions;
 pub mod manage_settings;
 pub mod ports;
+pub mod record_denial;
 pub mod register_tenant;
 pub mod seed_demo;
 pub mod session_support;
