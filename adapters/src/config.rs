@@ -7,6 +7,7 @@
 //! is redacted and [`Settings::summary`] masks them (S27, S30). Nothing here reads the process
 //! environment except [`Settings::load`]; tests use [`Settings::from_lookup`].
 
+mod network;
 mod secret_key;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use network::{PublicUrl, TrustedProxies};
 pub use secret_key::SecretKey;
 
 /// A configuration value that cannot be used: which variable, and which rule it broke.
@@ -73,6 +75,10 @@ pub enum SecretKeySource {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: SocketAddr,
+    /// The URL people use; see [`Settings::public_url`].
+    pub public_url: PublicUrl,
+    /// Proxies whose forwarding headers are believed; see [`Settings::trusted_proxies`].
+    pub trusted_proxies: TrustedProxies,
     pub data_dir: PathBuf,
     /// May hold a password: never print it, use [`Settings::summary`].
     pub database_url: SecretString,
@@ -109,6 +115,15 @@ impl Settings {
         let bind = bind_text.parse::<SocketAddr>().map_err(|_| {
             ConfigError::new("GATEHOUSE_BIND", format!("{bind_text:?} is not an address like {DEFAULT_BIND}"))
         })?;
+
+        let public_url = match get("GATEHOUSE_PUBLIC_URL") {
+            Some(text) => PublicUrl::parse(&text)?,
+            None => PublicUrl::from_bind(bind),
+        };
+        let trusted_proxies = get("GATEHOUSE_TRUSTED_PROXIES")
+            .map(|v| TrustedProxies::parse(&v))
+            .transpose()?
+            .unwrap_or_default();
 
         let data_dir =
             PathBuf::from(get("GATEHOUSE_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()));
@@ -165,6 +180,8 @@ impl Settings {
 
         Ok(Settings {
             bind,
+            public_url,
+            trusted_proxies,
             data_dir,
             database_url,
             database_is_default,
@@ -184,6 +201,24 @@ impl Settings {
         }
     }
 
+    /// The URL people use to reach the panel (ends in `/`): `GATEHOUSE_PUBLIC_URL`, or plain
+    /// `http` to the bind address. Links Gatehouse prints, such as the first-run set-up link,
+    /// are made from it.
+    pub fn public_url(&self) -> &reqwest::Url {
+        self.public_url.url()
+    }
+
+    /// Whether the panel is served over TLS (the public URL is `https`): cookies are then
+    /// `Secure` with the `__Host-` prefix and HSTS is sent (S17, S23).
+    pub fn is_secure(&self) -> bool {
+        self.public_url.is_secure()
+    }
+
+    /// The proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (S14).
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.trusted_proxies
+    }
+
     /// A multi-line description for start-up logs and `--help` output, secrets masked.
     pub fn summary(&self) -> String {
         let set = |s: &Option<SecretString>| if s.is_some() { "******** (set)" } else { "(not set)" };
@@ -194,6 +229,15 @@ impl Settings {
         };
         let lines = [
             ("GATEHOUSE_BIND", self.bind.to_string()),
+            (
+                "GATEHOUSE_PUBLIC_URL",
+                if self.public_url.is_explicit() {
+                    self.public_url.to_string()
+                } else {
+                    format!("{} (derived from GATEHOUSE_BIND)", self.public_url)
+                },
+            ),
+            ("GATEHOUSE_TRUSTED_PROXIES", self.trusted_proxies.to_string()),
             ("GATEHOUSE_DATA_DIR", self.data_dir.display().to_string()),
             ("DATABASE_URL", mask_url_password(self.database_url.expose_secret())),
             ("GATEHOUSE_SECRET_KEY", key),

@@ -6,6 +6,7 @@
 //! through [`wiring`].
 
 pub mod config;
+pub mod crypto;
 pub mod demo;
 pub mod storage;
 pub mod system;

@@ -1,22 +1,27 @@
 //! Storage: the persistence ports ([`TenantRepository`], [`UsageRepository`],
-//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`]) implemented twice, for
-//! SQLite (the embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
+//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], and for the login
+//! [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
+//! embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
 //!
-//! The two backends share everything but their SQL: row mapping, JSON, timestamps and error
-//! classification live in [`rows`]. SQL lives only in `sqlite/` and `postgres/`; nothing above
-//! this module knows which database it talks to. Both are held to the same contract suite
+//! The two backends share their code and nearly all of their SQL: the port implementations
+//! are written once in `shared` and expanded for each backend, and row mapping, JSON,
+//! timestamps and error classification live in [`rows`]. What differs (connecting, locking,
+//! the bulk loader) lives in `sqlite` and `postgres`; nothing above this module knows which
+//! database it talks to. Both are held to the same contract suite
 //! (`tests/tests/storage_contract.rs`).
 
 mod filters;
 mod postgres;
 pub mod rows;
+mod shared;
 mod sqlite;
 
 use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, AuditLog, BulkLoader, StoreError, TenantRepository, UnitOfWork, UsageRepository,
+    AdminRepository, AuditLog, BulkLoader, LoginThrottle, SecondFactorStore, SessionStore, SettingsStore,
+    StoreError, TenantRepository, UnitOfWork, UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -28,6 +33,10 @@ pub struct Storage {
     pub audit: Arc<dyn AuditLog>,
     pub work: Arc<dyn UnitOfWork>,
     pub bulk: Arc<dyn BulkLoader>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn LoginThrottle>,
+    pub second_factor: Arc<dyn SecondFactorStore>,
+    pub settings: Arc<dyn SettingsStore>,
     pool: Pool,
 }
 
@@ -66,7 +75,7 @@ impl Storage {
     fn assemble<S>(store: Arc<S>, pool: Pool) -> Storage
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
-        S: 'static,
+        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + 'static,
     {
         Storage {
             tenants: store.clone(),
@@ -74,7 +83,11 @@ impl Storage {
             admins: store.clone(),
             audit: store.clone(),
             work: store.clone(),
-            bulk: store,
+            bulk: store.clone(),
+            sessions: store.clone(),
+            throttle: store.clone(),
+            second_factor: store.clone(),
+            settings: store,
             pool,
         }
     }

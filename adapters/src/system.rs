@@ -1,5 +1,6 @@
 //! The system ports: the wall clock (and a hand-driven clock for tests), UUID v7 identifiers,
-//! and argon2id password hashing.
+//! and argon2id password hashing, including the dummy verification that makes unknown users
+//! cost as much as real ones (S15) and the check that a stored hash is out of date (S4).
 //!
 //! Hashing is deliberately slow (S4) and CPU-bound, so it never runs on the async workers: each
 //! hash or verification goes to tokio's blocking pool, and a semaphore lets at most one per
@@ -10,9 +11,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gatehouse_application::ports::{Clock, IdGenerator, PasswordHasher, SecretString, StoreError};
+use rand::RngExt as _;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 use uuid::Uuid;
 
 /// The real clock, in UTC.
@@ -76,6 +80,9 @@ pub const ARGON2_P: u32 = 1;
 #[derive(Debug, Clone)]
 pub struct Argon2Hasher {
     permits: Arc<Semaphore>,
+    /// The hash of a random password that [`PasswordHasher::verify_dummy`] checks against,
+    /// made on first use with the pinned parameters.
+    dummy: Arc<OnceCell<String>>,
 }
 
 impl Default for Argon2Hasher {
@@ -93,7 +100,7 @@ impl Argon2Hasher {
 
     /// A hasher running at most `limit` (at least 1) hashes at once.
     pub fn with_limit(limit: usize) -> Self {
-        Argon2Hasher { permits: Arc::new(Semaphore::new(limit.max(1))) }
+        Argon2Hasher { permits: Arc::new(Semaphore::new(limit.max(1))), dummy: Arc::new(OnceCell::new()) }
     }
 
     fn argon2() -> Result<Argon2<'static>, argon2::Error> {
@@ -140,6 +147,33 @@ impl PasswordHasher for Argon2Hasher {
         })
         .await
         .unwrap_or(false)
+    }
+
+    async fn verify_dummy(&self, password: &SecretString) {
+        let dummy = self
+            .dummy
+            .get_or_try_init(|| async {
+                let mut random = [0u8; 32];
+                rand::rng().fill(&mut random[..]);
+                let throwaway = URL_SAFE_NO_PAD.encode(random);
+                self.hash(&SecretString::new(throwaway)).await
+            })
+            .await;
+        match dummy {
+            // The result does not matter (a random password is never typed); the time does.
+            Ok(phc) => {
+                let _ = self.verify(password, phc).await;
+            }
+            Err(e) => tracing::error!(error = %e, "could not make the dummy password hash"),
+        }
+    }
+
+    fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(phc) else { return true };
+        let Ok(params) = Params::try_from(&hash) else { return true };
+        hash.algorithm.as_str() != argon2::ARGON2ID_IDENT.as_str()
+            || hash.version != Some(u32::from(Version::V0x13))
+            || (params.m_cost(), params.t_cost(), params.p_cost()) != (ARGON2_M_KIB, ARGON2_T, ARGON2_P)
     }
 }
 
@@ -191,6 +225,49 @@ mod tests {
         let pw = SecretString::new("whatever password");
         for bad in ["", "plain", "$argon2id$v=19$m=19456,t=2,p=1$", "$2b$12$abcdefghijklmnopqrstuv"] {
             assert!(!hasher.verify(&pw, bad).await, "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_dummy_verification_costs_a_real_one_and_always_fails_s15() {
+        let hasher = Argon2Hasher::with_limit(1);
+        let pw = SecretString::new("correct horse battery staple");
+        hasher.verify_dummy(&pw).await;
+        let dummy = hasher.dummy.get().expect("made on first use").clone();
+        assert!(dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{dummy}");
+        assert!(!hasher.needs_rehash(&dummy));
+        hasher.verify_dummy(&SecretString::new("other")).await;
+        assert_eq!(hasher.dummy.get(), Some(&dummy), "made once");
+        assert!(!hasher.verify(&pw, &dummy).await);
+        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn only_hashes_with_other_parameters_need_a_rehash_s4() {
+        let hasher = Argon2Hasher::with_limit(1);
+        let pinned = hasher.hash(&SecretString::new("a password long enough")).await.expect("hash");
+        assert!(!hasher.needs_rehash(&pinned));
+
+        let weak =
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).expect("params"))
+                .hash_password(b"a password long enough")
+                .expect("hash")
+                .to_string();
+        assert!(weak.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"), "{weak}");
+        assert!(hasher.needs_rehash(&weak));
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None).expect("params"),
+        )
+        .hash_password(b"a password long enough")
+        .expect("hash")
+        .to_string();
+        assert!(hasher.needs_rehash(&argon2i), "{argon2i}");
+        let old_version = pinned.replace("$v=19$", "$v=16$");
+        assert!(hasher.needs_rehash(&old_version));
+        for bad in ["", "plain", "$2b$12$abcdefghijklmnopqrstuv"] {
+            assert!(hasher.needs_rehash(bad), "{bad:?}");
         }
     }
 

@@ -1,16 +1,20 @@
 //! The assembly both binaries share: from [`Settings`] to a connected [`Storage`] and the
-//! application's [`Ports`] (storage repositories, the system clock, UUID v7 ids, argon2id).
+//! application's [`Ports`] (storage repositories, the clock, UUID v7 ids, argon2id, and the
+//! cryptographic ports keyed from the server key).
 //!
-//! This is the one place that picks concrete adapters; `web` and `cli` never name them.
+//! This is the one place that picks concrete adapters; `web` and `cli` never name them. The
+//! server key always comes from [`Settings::secret_key`], so the server and `gatehouse-ctl`
+//! seal, open and hash with the same keys.
 
 use std::path::Path;
 use std::sync::{Arc, Once};
 
 use gatehouse_application::Ports;
-use gatehouse_application::ports::StoreError;
-use secrecy::{ExposeSecret, SecretString};
+use gatehouse_application::ports::{Clock, StoreError};
+use secrecy::ExposeSecret;
 
 use crate::config::Settings;
+use crate::crypto::{RfcTotp, ServerKeys};
 use crate::storage::Storage;
 use crate::system::{Argon2Hasher, SystemClock, UuidV7Ids};
 
@@ -27,6 +31,18 @@ pub struct Wiring {
     /// The database handle, for what is not a port (ping, migrate, close).
     pub storage: Arc<Storage>,
     pub ports: Ports,
+    /// The keys derived from the server key; the web layer signs CSRF tokens with
+    /// [`ServerKeys::csrf_key`].
+    pub keys: ServerKeys,
+}
+
+/// A wiring failure: the server key could not be had, or the database not reached.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Installs ring as rustls's process-wide crypto provider, once. TLS clients (Postgres over
@@ -39,16 +55,22 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// Connects to `settings.database_url` and wires the ports.
-pub async fn wire(settings: &Settings, migrate: Migrate) -> Result<Wiring, StoreError> {
-    wire_url(&settings.database_url, migrate).await
+/// Connects to `settings.database_url`, optionally migrates, and wires the ports on the real
+/// clock, with the server key from the settings (generated into the data directory if needed).
+pub async fn wire(settings: &Settings, migrate: Migrate) -> Result<Wiring, WireError> {
+    wire_with(settings, migrate, Arc::new(SystemClock)).await
 }
 
-/// Connects to `url` (SQLite file or PostgreSQL), optionally migrates, and wires the ports.
-/// For SQLite the file's directory is created when missing.
-pub async fn wire_url(url: &SecretString, migrate: Migrate) -> Result<Wiring, StoreError> {
+/// Like [`wire`], on the given clock: tests drive time with a
+/// [`ManualClock`](crate::system::ManualClock).
+pub async fn wire_with(
+    settings: &Settings,
+    migrate: Migrate,
+    clock: Arc<dyn Clock>,
+) -> Result<Wiring, WireError> {
+    let keys = ServerKeys::derive(&settings.secret_key()?);
     install_crypto_provider();
-    let url = url.expose_secret();
+    let url = settings.database_url.expose_secret();
     if let Some(dir) = sqlite_dir(url) {
         std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
     }
@@ -63,11 +85,18 @@ pub async fn wire_url(url: &SecretString, migrate: Migrate) -> Result<Wiring, St
         audit: storage.audit.clone(),
         work: storage.work.clone(),
         bulk: storage.bulk.clone(),
-        clock: Arc::new(SystemClock),
+        sessions: storage.sessions.clone(),
+        throttle: storage.throttle.clone(),
+        second_factor: storage.second_factor.clone(),
+        settings: storage.settings.clone(),
+        clock,
         ids: Arc::new(UuidV7Ids),
         passwords: Arc::new(Argon2Hasher::new()),
+        totp: Arc::new(RfcTotp),
+        secrets: Arc::new(keys.secret_box()),
+        tokens: Arc::new(keys.tokens()),
     };
-    Ok(Wiring { storage: Arc::new(storage), ports })
+    Ok(Wiring { storage: Arc::new(storage), ports, keys })
 }
 
 /// The directory of a `sqlite:` URL's file, if it names one (not `:memory:`).
@@ -83,6 +112,8 @@ fn sqlite_dir(url: &str) -> Option<&Path> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::system::ManualClock;
+    use time::macros::datetime;
 
     #[test]
     fn finds_the_directory_of_sqlite_files_only() {
@@ -93,11 +124,15 @@ mod tests {
         assert_eq!(sqlite_dir("postgres://u@h/db"), None);
     }
 
+    fn settings_in(dir: &Path) -> Settings {
+        let data = dir.join("sub").display().to_string();
+        Settings::from_lookup(|name| (name == "GATEHOUSE_DATA_DIR").then(|| data.clone())).expect("settings")
+    }
+
     #[tokio::test]
     async fn wires_a_fresh_sqlite_database_in_a_new_directory() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}/sub/gatehouse.db", dir.path().display());
-        let wiring = wire_url(&SecretString::from(url), Migrate::Yes).await.expect("wired");
+        let wiring = wire(&settings_in(dir.path()), Migrate::Yes).await.expect("wired");
         assert_eq!(wiring.storage.backend(), "sqlite");
         wiring.storage.ping().await.expect("answers");
         let page = wiring
@@ -107,6 +142,25 @@ mod tests {
             .await
             .expect("empty list");
         assert_eq!(page.total, 0);
+        assert!(dir.path().join("sub/secret.key").exists(), "the server key was generated");
         wiring.storage.close().await;
+    }
+
+    #[tokio::test]
+    async fn two_wirings_of_one_configuration_share_the_keys_and_take_the_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = settings_in(dir.path());
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC)));
+        let server = wire_with(&settings, Migrate::Yes, clock.clone()).await.expect("server");
+        let cli = wire(&settings, Migrate::No).await.expect("cli");
+        let sealed = server.ports.secrets.seal(b"totp secret");
+        assert_eq!(cli.ports.secrets.open(&sealed).as_deref(), Some(&b"totp secret"[..]));
+        assert_eq!(server.ports.tokens.hash("t"), cli.ports.tokens.hash("t"));
+        assert_eq!(server.keys.csrf_key(), cli.keys.csrf_key());
+        assert_eq!(server.ports.clock.now(), datetime!(2026-11-21 12:00 UTC));
+        clock.advance(time::Duration::hours(1));
+        assert_eq!(server.ports.clock.now(), datetime!(2026-11-21 13:00 UTC));
+        server.storage.close().await;
+        cli.storage.close().await;
     }
 }

@@ -6,20 +6,32 @@
 //! or SMTP library: the adapters crate implements the ports, and unit tests use the mockall
 //! mocks generated for each port (feature `mocks` makes them available to other crates).
 
+pub mod audit_query;
 pub mod bulk_action;
+pub mod change_password;
 pub mod change_plan;
 pub mod change_tenant_status;
 pub mod error;
+pub mod first_run;
 pub mod list_tenants;
+pub mod login;
+pub mod logout;
 pub mod manage_admins;
 pub mod manage_domains;
+pub mod manage_sessions;
+pub mod manage_settings;
 pub mod ports;
+pub mod record_denial;
 pub mod register_tenant;
 pub mod seed_demo;
+pub mod session_support;
+pub mod setup_totp;
 pub mod show_tenant;
 pub mod tenant_ref;
 pub mod update_features;
+pub mod validate_session;
 pub mod verify_audit;
+pub mod verify_second_factor;
 
 pub use error::{Error, Result};
 pub use ports::Ports;

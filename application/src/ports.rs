@@ -6,6 +6,7 @@
 
 mod admins;
 mod audit;
+mod auth;
 mod store;
 mod system;
 mod tenants;
@@ -15,6 +16,10 @@ use std::sync::Arc;
 
 pub use admins::AdminRepository;
 pub use audit::{AuditLog, AuditQuery};
+pub use auth::{
+    KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
+    ThrottleKey, Tokens, TotpService,
+};
 pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
 pub use system::{Clock, IdGenerator, PasswordHasher, SecretString};
 pub use tenants::{
@@ -24,9 +29,11 @@ pub use usage::{BulkLoader, UsageRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    admins::MockAdminRepository, audit::MockAuditLog, store::MockUnitOfWork, system::MockClock,
-    system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
-    usage::MockBulkLoader, usage::MockUsageRepository,
+    admins::MockAdminRepository, audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore,
+    auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens,
+    auth::MockTotpService, store::MockUnitOfWork, system::MockClock, system::MockIdGenerator,
+    system::MockPasswordHasher, tenants::MockTenantRepository, usage::MockBulkLoader,
+    usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -41,6 +48,13 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub passwords: Arc<dyn PasswordHasher>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn LoginThrottle>,
+    pub second_factor: Arc<dyn SecondFactorStore>,
+    pub settings: Arc<dyn SettingsStore>,
+    pub totp: Arc<dyn TotpService>,
+    pub secrets: Arc<dyn SecretBox>,
+    pub tokens: Arc<dyn Tokens>,
 }
 
 impl std::fmt::Debug for Ports {

@@ -9,8 +9,9 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use crate::ports::{
-    Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockPasswordHasher,
-    MockTenantRepository, MockUnitOfWork, MockUsageRepository, Ports, Work,
+    Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockLoginThrottle,
+    MockPasswordHasher, MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore,
+    MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository, Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -39,6 +40,13 @@ pub struct MockPorts {
     pub work: MockUnitOfWork,
     pub bulk: MockBulkLoader,
     pub passwords: MockPasswordHasher,
+    pub sessions: MockSessionStore,
+    pub throttle: MockLoginThrottle,
+    pub second_factor: MockSecondFactorStore,
+    pub settings: MockSettingsStore,
+    pub totp: MockTotpService,
+    pub secrets: MockSecretBox,
+    pub tokens: MockTokens,
 }
 
 impl MockPorts {
@@ -51,7 +59,30 @@ impl MockPorts {
             work: MockUnitOfWork::new(),
             bulk: MockBulkLoader::new(),
             passwords: MockPasswordHasher::new(),
+            sessions: MockSessionStore::new(),
+            throttle: MockLoginThrottle::new(),
+            second_factor: MockSecondFactorStore::new(),
+            settings: MockSettingsStore::new(),
+            totp: MockTotpService::new(),
+            secrets: MockSecretBox::new(),
+            tokens: MockTokens::new(),
         }
+    }
+
+    /// Default settings, readable any number of times.
+    pub fn with_default_settings(&mut self) -> &mut Self {
+        self.settings.expect_get().returning(|| Ok(gatehouse_domain::settings::SystemSettings::default()));
+        self
+    }
+
+    /// Tokens `token-1`, `token-2`, … hashed as their own bytes reversed.
+    pub fn with_tokens(&mut self) -> &mut Self {
+        let n = std::sync::Arc::new(AtomicU64::new(0));
+        self.tokens.expect_new_token().returning(move || {
+            crate::ports::SecretString::new(format!("token-{}", n.fetch_add(1, Ordering::Relaxed) + 1))
+        });
+        self.tokens.expect_hash().returning(|t| t.bytes().rev().collect());
+        self
     }
 
     /// Expects exactly one commit and hands its work to `check`.
@@ -73,6 +104,13 @@ impl MockPorts {
             clock: Arc::new(FixedClock),
             ids: Arc::new(CountingIds::default()),
             passwords: Arc::new(self.passwords),
+            sessions: Arc::new(self.sessions),
+            throttle: Arc::new(self.throttle),
+            second_factor: Arc::new(self.second_factor),
+            settings: Arc::new(self.settings),
+            totp: Arc::new(self.totp),
+            secrets: Arc::new(self.secrets),
+            tokens: Arc::new(self.tokens),
         }
     }
 }
@@ -131,5 +169,37 @@ pub fn owner() -> gatehouse_domain::SuperAdmin {
         totp_enabled: false,
         created_at: NOW,
         updated_at: NOW,
+    }
+}
+
+/// A session of `owner()` started at `NOW` from 203.0.113.9 / Firefox.
+pub fn session(stage: gatehouse_domain::session::SessionStage) -> gatehouse_domain::session::Session {
+    gatehouse_domain::session::Session {
+        id: Uuid::from_u128(500),
+        token_hash: b"tok".to_vec(),
+        admin_id: owner().id,
+        stage,
+        created_at: NOW,
+        last_seen_at: NOW,
+        ip: "203.0.113.9".into(),
+        user_agent: "Firefox".into(),
+        remember: false,
+        second_factor_failures: 0,
+        return_to: None,
+        ended: None,
+    }
+}
+
+/// `owner()` (with TOTP on) in `session(stage)`, as validation would hand it over.
+pub fn authenticated(
+    stage: gatehouse_domain::session::SessionStage,
+) -> crate::validate_session::Authenticated {
+    let admin = gatehouse_domain::SuperAdmin { totp_enabled: true, ..owner() };
+    crate::validate_session::Authenticated {
+        actor: Actor::admin(&admin),
+        admin,
+        session: session(stage),
+        expires_at: NOW + time::Duration::hours(2),
+        banner: None,
     }
 }

@@ -22,7 +22,7 @@ Exit codes:
   1  internal or storage failure (database unreachable, not migrated, …)
   2  usage error: unknown command or option, missing argument, or --yes needed
   3  invalid input or a business rule refused it (nothing was changed)
-  4  not found (no such tenant)
+  4  not found (no such tenant or admin)
   5  conflict: slug, domain or username taken, or changed by someone else meanwhile
   6  permission denied
   7  `audit verify` found the audit chain broken

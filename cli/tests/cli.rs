@@ -385,3 +385,84 @@ fn demo_seed_and_audit_verify() {
         assert!(report["broken"].is_null());
     });
 }
+
+/// Creates an admin with a password from stdin; returns the exit code and stderr.
+fn create_admin(db: &TestDb, username: &str, role: &str, password: &str) -> (Option<i32>, String) {
+    let email = format!("{username}@example.com");
+    let args =
+        ["admin", "create", "--username", username, "--email", &email, "--role", role, "--password-stdin"];
+    let out = db.run_with_stdin(&args, &format!("{password}\n"));
+    (out.status.code(), text(&out.stderr))
+}
+
+fn admin<'a>(list: &'a Value, username: &str) -> &'a Value {
+    list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|a| a["username"] == username))
+        .unwrap_or_else(|| panic!("{username} in {list}"))
+}
+
+#[test]
+fn common_passwords_are_refused_s3() {
+    on_every_backend(|db| {
+        let (code, err) = create_admin(&db, "alice", "owner", "password1234");
+        assert_eq!(code, Some(3), "{err}");
+        assert!(err.starts_with("error: password:"), "{err}");
+        assert!(!err.contains("password1234"), "the password is never echoed: {err}");
+        assert_eq!(db.json(&["admin", "list"])["items"].as_array().map(Vec::len), Some(0));
+    });
+}
+
+#[test]
+fn admins_are_disabled_enabled_promoted_unlocked_and_reset_with_reasons() {
+    on_every_backend(|db| {
+        for (name, role) in [("alice", "owner"), ("bob", "owner")] {
+            let (code, err) = create_admin(&db, name, role, "correct horse battery staple");
+            assert_eq!(code, Some(0), "{err}");
+        }
+        let table = db.expect(0, &["admin", "list"]);
+        let header = table.lines().next().unwrap_or_default();
+        for column in ["USERNAME", "EMAIL", "ROLE", "STATUS", "2FA", "CREATED"] {
+            assert!(header.contains(column), "{table}");
+        }
+        assert!(table.lines().any(|l| l.starts_with("bob") && l.contains("active") && l.contains("off")));
+
+        // A reason is required and not blank; nothing changes without one.
+        let err = db.fails(3, &["admin", "disable", "bob", "--yes"]);
+        assert!(err.starts_with("error: reason:"), "{err}");
+        let err = db.fails(3, &["admin", "disable", "bob", "--reason", "  ", "--yes"]);
+        assert!(err.starts_with("error: reason:"), "{err}");
+        // Destructive: --yes is needed without a terminal.
+        let err = db.fails(2, &["admin", "disable", "bob", "--reason", "left"]);
+        assert!(err.contains("--yes"), "{err}");
+        assert_eq!(admin(&db.json(&["admin", "list"]), "bob")["status"], "active");
+
+        db.expect(0, &["admin", "disable", "bob", "--reason", "left the company", "--yes"]);
+        assert_eq!(admin(&db.json(&["admin", "list"]), "bob")["status"], "disabled");
+        let err = db.fails(3, &["admin", "disable", "alice", "--reason", "oops", "--yes"]);
+        assert!(err.starts_with("error: admin:") && err.contains("last active owner"), "{err}");
+        let err = db.fails(3, &["admin", "set-role", "alice", "auditor", "--reason", "oops"]);
+        assert!(err.starts_with("error: admin:"), "{err}");
+        db.fails(4, &["admin", "enable", "nobody", "--reason", "typo"]);
+
+        let out = db.json(&["admin", "enable", "bob", "--reason", "came back"]);
+        assert_eq!(out["status"], "active");
+        let out = db.expect(0, &["admin", "set-role", "bob", "operator", "--reason", "fewer rights"]);
+        assert!(out.contains("bob (operator, active)"), "{out}");
+        let err = db.fails(3, &["admin", "set-role", "bob", "king", "--reason", "x"]);
+        assert!(err.starts_with("error: role:"), "{err}");
+        db.expect(0, &["admin", "unlock", "bob", "--reason", "verified by phone"]);
+
+        let err = db.fails(2, &["admin", "reset-2fa", "bob", "--reason", "lost phone"]);
+        assert!(err.contains("--yes"), "{err}");
+        db.fails(3, &["admin", "reset-2fa", "bob", "--yes"]);
+        db.fails(4, &["admin", "reset-2fa", "nobody", "--reason", "lost phone", "--yes"]);
+        let out = db.json(&["admin", "reset-2fa", "bob", "--reason", "lost phone", "--yes"]);
+        assert_eq!(out["totp_enabled"], false);
+        assert!(!out.to_string().contains("argon2"), "no hash in the output");
+
+        let verified = db.json(&["audit", "verify"]);
+        assert!(verified["broken"].is_null(), "{verified}");
+        assert!(verified["verified"].as_i64().unwrap_or(0) >= 7, "{verified}");
+    });
+}

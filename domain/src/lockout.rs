@@ -6,16 +6,21 @@ use time::{Duration, OffsetDateTime};
 
 /// The lockout rules, all settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LockoutPolicy {
     pub enabled: bool,
     /// Failures within `window` that lock.
     pub max_failures: u32,
+    #[serde(with = "crate::settings::seconds")]
     pub window: Duration,
+    #[serde(with = "crate::settings::seconds")]
     pub lock_duration: Duration,
     /// A hard ceiling whatever the other settings say: V2.2.1 allows at most 100 per hour.
     pub max_failures_per_hour: u32,
     /// The delay after the second failure; it doubles with each further one up to `max_delay`.
+    #[serde(with = "crate::settings::millis")]
     pub base_delay: Duration,
+    #[serde(with = "crate::settings::millis")]
     pub max_delay: Duration,
 }
 

@@ -6,10 +6,14 @@ use time::{Duration, OffsetDateTime};
 
 /// The session rules, all settings (defaults from SECURITY.md S18 and S20).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SessionPolicy {
+    #[serde(with = "crate::settings::seconds")]
     pub idle_timeout: Duration,
+    #[serde(with = "crate::settings::seconds")]
     pub absolute_timeout: Duration,
     /// How long a session that has only passed the password step may wait for the second factor.
+    #[serde(with = "crate::settings::seconds")]
     pub partial_timeout: Duration,
     pub bind_ip: bool,
     pub bind_user_agent: bool,
@@ -33,6 +37,53 @@ pub enum SessionStage {
     /// Password accepted, second factor (or its set-up) still owed.
     Partial,
     Full,
+}
+
+/// A SuperAdmin session as stored server-side. The token itself never is: only its SHA-256
+/// (S16), so a leaked table cannot be replayed as cookies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: uuid::Uuid,
+    #[serde(skip)]
+    pub token_hash: Vec<u8>,
+    pub admin_id: crate::admin::AdminId,
+    pub stage: SessionStage,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub ip: String,
+    pub user_agent: String,
+    /// "Remember me": the cookie outlives the browser, never the absolute timeout.
+    pub remember: bool,
+    /// Wrong second-factor codes so far (partial sessions only, S12).
+    pub second_factor_failures: u32,
+    /// Where to go once logged in (a same-site path).
+    pub return_to: Option<String>,
+    pub ended: Option<SessionEnd>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnd {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub reason: EndReason,
+}
+
+impl Session {
+    pub fn facts(&self) -> SessionFacts<'_> {
+        SessionFacts {
+            stage: self.stage,
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+            ip: &self.ip,
+            user_agent: &self.user_agent,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.ended.is_none()
+    }
 }
 
 /// What the policy needs to know about a stored session.
@@ -64,6 +115,46 @@ pub enum EndReason {
 }
 
 impl EndReason {
+    pub const ALL: [EndReason; 11] = [
+        Self::IdleTimeout,
+        Self::AbsoluteTimeout,
+        Self::PartialTimeout,
+        Self::IpChanged,
+        Self::UserAgentChanged,
+        Self::Logout,
+        Self::Revoked,
+        Self::Rotated,
+        Self::AdminDisabled,
+        Self::PasswordChanged,
+        Self::TooManySecondFactorFailures,
+    ];
+
+    /// The stable name stored in the database and shown in the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IdleTimeout => "idle_timeout",
+            Self::AbsoluteTimeout => "absolute_timeout",
+            Self::PartialTimeout => "partial_timeout",
+            Self::IpChanged => "ip_changed",
+            Self::UserAgentChanged => "user_agent_changed",
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::Rotated => "rotated",
+            Self::AdminDisabled => "admin_disabled",
+            Self::PasswordChanged => "password_changed",
+            Self::TooManySecondFactorFailures => "too_many_second_factor_failures",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Timeouts are audited as `session_expired`, the rest as ended or revoked.
+    pub fn is_timeout(self) -> bool {
+        matches!(self, Self::IdleTimeout | Self::AbsoluteTimeout | Self::PartialTimeout)
+    }
+
     /// A change of client looks like a stolen cookie and is audited as such.
     pub fn is_suspected_hijack(self) -> bool {
         matches!(self, EndReason::IpChanged | EndReason::UserAgentChanged)
@@ -152,6 +243,14 @@ mod tests {
             Err(EndReason::PartialTimeout)
         );
         assert_eq!(p.expires_at(&s), T0 + Duration::minutes(5));
+    }
+
+    #[test]
+    fn end_reasons_round_trip() {
+        for r in EndReason::ALL {
+            assert_eq!(EndReason::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_string(&r).ok(), Some(format!("\"{}\"", r.as_str())));
+        }
     }
 
     #[test]

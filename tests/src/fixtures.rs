@@ -1,6 +1,7 @@
 //! Builders of valid domain values for tests, at a fixed instant with microsecond digits (so
 //! exact round trips are really tested).
 
+use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::{
     Actor, AdminId, AdminStatus, AuditEvent, AuditKind, DailyUsage, Email, Hostname, NewTenant, Outcome,
     Plan, Role, SuperAdmin, Tenant, TenantId, TenantName, TenantScope, TenantSlug, Username,
@@ -72,5 +73,25 @@ pub fn usage(tenant: TenantId, day: Date, attempts: u64, users: u64, ms: u32) ->
         sms_sent: attempts / 10,
         emails_sent: attempts / 20,
         avg_response_ms: ms,
+    }
+}
+
+/// A full, active session of `admin` started at `now() + minutes`, its token hash derived from
+/// `token` (tests need only distinct bytes, not real SHA-256).
+pub fn session(admin: AdminId, token: &str, minutes: i64) -> Session {
+    let at = now() + Duration::minutes(minutes);
+    Session {
+        id: Uuid::now_v7(),
+        token_hash: format!("hash-of-{token}").into_bytes(),
+        admin_id: admin,
+        stage: SessionStage::Full,
+        created_at: at,
+        last_seen_at: at,
+        ip: "192.0.2.10".to_owned(),
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".to_owned(),
+        remember: false,
+        second_factor_failures: 0,
+        return_to: None,
+        ended: None,
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! SQLite always runs, on a new file under the temporary directory. PostgreSQL runs when
 //! `GATEHOUSE_TEST_DATABASE_URL` names a server the tests may create databases on; each test
-//! gets its own `CREATE DATABASE gh_<uuid>` and drops it in [`TestDb::cleanup`].
+//! gets its own `CREATE DATABASE gh_<uuid>`, dropped with the [`TestDb`].
 
 use std::path::PathBuf;
 
@@ -41,7 +41,7 @@ pub async fn sqlite_db() -> TestDb {
 /// `None` (after a loud line on stderr) when the variable is not set.
 pub async fn postgres_db() -> Option<TestDb> {
     let Ok(server_url) = std::env::var(POSTGRES_URL_VAR) else {
-        eprintln!("POSTGRES CONTRACT SUITE SKIPPED: set {POSTGRES_URL_VAR}");
+        eprintln!("POSTGRES TESTS SKIPPED: set {POSTGRES_URL_VAR}");
         return None;
     };
     let name = format!("gh_{}", Uuid::new_v4().simple());
@@ -55,16 +55,6 @@ pub async fn postgres_db() -> Option<TestDb> {
     let storage = Storage::connect(&url).await.expect("open postgres");
     storage.migrate().await.expect("migrate postgres");
     Some(TestDb { storage, url, place: Place::PostgresDatabase { server_url, name } })
-}
-
-/// Just the storage of [`sqlite_db`] (its file is left in the temporary directory).
-pub async fn sqlite_storage() -> Storage {
-    sqlite_db().await.storage
-}
-
-/// Just the storage of [`postgres_db`] (its database is left on the server).
-pub async fn postgres_storage() -> Option<Storage> {
-    postgres_db().await.map(|db| db.storage)
 }
 
 /// `url` with its database name replaced by `name` (query parameters kept).
@@ -85,6 +75,11 @@ impl TestDb {
     /// `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
         self.storage.backend()
+    }
+
+    /// The database's URL, for a second connection (a whole app wired on it).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Runs one statement on a separate connection, around the ports.
@@ -111,18 +106,34 @@ impl TestDb {
         self.execute(sql).await.expect("drop trigger");
     }
 
-    /// Closes the storage and removes the database.
+    /// Closes the storage; the database goes when the value is dropped.
     pub async fn cleanup(self) {
         self.storage.close().await;
-        match self.place {
+    }
+}
+
+impl Drop for TestDb {
+    /// Removes the database. `Drop` cannot await, so PostgreSQL's `DROP DATABASE` runs on a
+    /// short-lived runtime of its own thread.
+    fn drop(&mut self) {
+        match &self.place {
             Place::SqliteFile(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Place::PostgresDatabase { server_url, name } => {
-                if let Ok(mut admin) = PgConnection::connect(&server_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
-                }
+                let (server_url, name) = (server_url.clone(), name.clone());
+                let dropped = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                        return;
+                    };
+                    rt.block_on(async {
+                        if let Ok(mut admin) = PgConnection::connect(&server_url).await {
+                            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
+                        }
+                    });
+                });
+                let _ = dropped.join();
             }
         }
     }

@@ -40,6 +40,16 @@ macro_rules! contract {
     };
 }
 
+// The login ports, one file each (beside this crate root, hence the paths).
+#[path = "storage_contract/second_factor.rs"]
+mod second_factor;
+#[path = "storage_contract/sessions.rs"]
+mod sessions;
+#[path = "storage_contract/settings.rs"]
+mod settings;
+#[path = "storage_contract/throttle.rs"]
+mod throttle;
+
 contract!(
     tenant_round_trip,
     slug_taken_writes_nothing,

@@ -35,6 +35,9 @@ async fn run() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("database {}", settings.database_display()))?;
     let storage = wiring.storage.clone();
+    let setup_token = gatehouse_application::first_run::issue_token(&wiring.ports)
+        .await
+        .context("issuing the first-run set-up link")?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
@@ -46,12 +49,27 @@ async fn run() -> anyhow::Result<()> {
         std::io::stdout(),
         "Gatehouse is listening on http://{addr}/ ({backend} database, migrations applied)\n  \
          health: http://{addr}/healthz   readiness: http://{addr}/readyz\n  \
-         The admin panel arrives with the login work; until then manage tenants with\n  \
-         `gatehouse-ctl` (try `gatehouse-ctl --help`, or read docs/cli.md)."
+         sign in at http://{addr}/login; manage tenants with `gatehouse-ctl` (see docs/cli.md)."
     );
+    if let Some(token) = setup_token {
+        // Shown once, on the console only (never in the log): whoever holds it can create the
+        // first owner. Valid one hour, single use.
+        let base = if settings.public_url.is_explicit() {
+            settings.public_url().to_string()
+        } else {
+            format!("http://{addr}/")
+        };
+        let url = format!("{}setup?token={}", base.trim_end_matches('/').to_owned() + "/", token.expose());
+        let _ = writeln!(
+            std::io::stdout(),
+            "\n  No SuperAdmin exists yet. Create the first owner within one hour at:\n\n    {url}\n\n  \
+             (this link works once; restart gatehouse for a new one)\n"
+        );
+    }
     tracing::info!(%addr, backend, "listening");
 
-    axum::serve(listener, build_router(AppState::new(settings, wiring)))
+    let app = build_router(AppState::new(settings, wiring));
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

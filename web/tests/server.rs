@@ -50,15 +50,25 @@ fn starts_on_a_fresh_data_dir_serves_health_and_stops_on_sigterm() {
     // The banner names the address the OS picked.
     let stdout = server.0.as_mut().and_then(|c| c.stdout.take()).expect("stdout");
     let (tx, rx) = mpsc::channel();
+    let (setup_tx, setup_rx) = mpsc::channel();
     std::thread::spawn(move || {
         // Keep reading to the end so the server never writes into a closed pipe.
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some(rest) = line.split("http://").nth(1) {
                 let _ = tx.send(rest.split('/').next().unwrap_or_default().to_owned());
+                if let Some(path) = rest.find("/setup?token=").map(|i| rest[i..].trim().to_owned()) {
+                    let _ = setup_tx.send(path);
+                }
             }
         }
     });
     let addr = rx.recv_timeout(Duration::from_mins(1)).expect("the server printed its address");
+    // No admin yet: the one-time set-up link is printed, and its page answers.
+    let setup = setup_rx.recv_timeout(Duration::from_secs(10)).expect("the set-up link was printed");
+    assert!(setup.len() > "/setup?token=".len() + 20, "{setup}");
+    let (status, body) = get(&addr, &setup);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Set up Gatehouse"), "{body}");
 
     assert_eq!(get(&addr, "/healthz"), (200, "ok".to_owned()));
     let (status, body) = get(&addr, "/readyz");

@@ -151,3 +151,60 @@ fn a_dotenv_file_is_read_without_touching_the_environment() {
     assert_eq!(vars.get("EMAIL_HOST").map(String::as_str), Some("smtp.example"));
     assert!(read_dotenv(&dir.path().join("missing")).expect("absent is fine").is_empty());
 }
+
+#[test]
+fn the_public_url_defaults_to_http_on_the_bind_address() {
+    let s = settings(&[]).expect("defaults");
+    assert_eq!(s.public_url().as_str(), "http://127.0.0.1:8000/");
+    assert!(!s.is_secure());
+    assert!(s.trusted_proxies().is_empty());
+    assert!(
+        s.summary().contains("GATEHOUSE_PUBLIC_URL = http://127.0.0.1:8000/ (derived from GATEHOUSE_BIND)")
+    );
+    assert!(s.summary().contains("GATEHOUSE_TRUSTED_PROXIES = (none)"));
+    let s = settings(&[("GATEHOUSE_BIND", "0.0.0.0:9000")]).expect("valid");
+    assert_eq!(s.public_url().as_str(), "http://localhost:9000/");
+}
+
+#[test]
+fn an_https_public_url_makes_the_server_secure_and_proxies_are_trusted_by_list() {
+    let s = settings(&[
+        ("GATEHOUSE_PUBLIC_URL", "https://panel.example"),
+        ("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
+    ])
+    .expect("valid");
+    assert_eq!(s.public_url().as_str(), "https://panel.example/");
+    assert!(s.is_secure());
+    assert!(s.trusted_proxies().contains("10.20.30.40".parse().expect("ip")));
+    assert!(s.trusted_proxies().contains("192.0.2.7".parse().expect("ip")));
+    assert!(!s.trusted_proxies().contains("203.0.113.1".parse().expect("ip")));
+    assert!(s.summary().contains("GATEHOUSE_PUBLIC_URL = https://panel.example/\n"));
+    assert!(s.summary().contains("GATEHOUSE_TRUSTED_PROXIES = 10.0.0.0/8, 192.0.2.7/32"));
+    let s = settings(&[("GATEHOUSE_PUBLIC_URL", "http://panel.internal:8000/")]).expect("valid");
+    assert!(!s.is_secure());
+}
+
+#[test]
+fn bad_public_urls_and_proxies_name_the_variable_and_the_rule() {
+    let cases = [
+        (("GATEHOUSE_PUBLIC_URL", "panel.example"), "GATEHOUSE_PUBLIC_URL: \"panel.example\" is not a URL"),
+        (
+            ("GATEHOUSE_PUBLIC_URL", "https://panel.example/admin"),
+            "GATEHOUSE_PUBLIC_URL: \"https://panel.example/admin\" must not have a path",
+        ),
+        (
+            ("GATEHOUSE_PUBLIC_URL", "ws://panel.example"),
+            "GATEHOUSE_PUBLIC_URL: \"ws://panel.example\" must start",
+        ),
+        (
+            ("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.1,lb.internal"),
+            "GATEHOUSE_TRUSTED_PROXIES: \"lb.internal\" is not an IP address or CIDR range",
+        ),
+        (("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/40"), "GATEHOUSE_TRUSTED_PROXIES: \"10.0.0.0/40\" is not"),
+    ];
+    for ((name, value), expected) in cases {
+        let err = settings(&[(name, value)]).expect_err(value);
+        assert_eq!(err.variable, name);
+        assert!(err.to_string().starts_with(expected), "{err}");
+    }
+}

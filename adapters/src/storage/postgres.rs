@@ -2,24 +2,25 @@
 //! database.
 //!
 //! Transactions run at READ COMMITTED: optimistic concurrency (`WHERE version = $n`) protects
-//! tenants, and transaction-scoped advisory locks serialise the two read-then-write paths
-//! (appending to the audit chain, adjusting the system usage totals).
+//! tenants, conditional single-statement updates protect TOTP steps and recovery codes, and
+//! transaction-scoped advisory locks serialise the read-then-write paths (appending to the
+//! audit chain, adjusting the system usage totals, counting login attempts per key). The
+//! ports' code is shared with SQLite (see [`shared`](super::shared)); only connecting, the
+//! two hooks below and the bulk loader are PostgreSQL's own.
 
-mod admins;
-mod audit;
 mod bulk;
-mod tenants;
-mod usage;
-mod work;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use gatehouse_application::ports::StoreError;
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
 
 use super::rows::backend;
+use super::shared::{self, Lock};
+
+shared::ports!(PgStore, Postgres, PgConnection);
 
 /// The advisory-lock key that serialises audit-chain appends ("GHAUDIT" in ASCII).
 const AUDIT_CHAIN_LOCK: i64 = 0x0047_4841_5544_4954;
@@ -47,5 +48,23 @@ impl PgStore {
     /// The ports on `pool` (already connected; migrations are run separately).
     pub fn new(pool: PgPool) -> Self {
         PgStore { pool }
+    }
+
+    /// A transaction that may write (READ COMMITTED, like every other).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.pool.begin().await.map_err(backend)
+    }
+
+    /// Waits for `lock`, which is then held until the transaction ends.
+    async fn acquire(conn: &mut PgConnection, lock: Lock<'_>) -> Result<(), StoreError> {
+        let query = match lock {
+            Lock::AuditChain => sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_CHAIN_LOCK),
+            Lock::UsageTotals => sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(USAGE_LOCK),
+            // A 64-bit hash of the key: a collision only makes two keys wait for each other.
+            Lock::ThrottleKey(key) => {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key)
+            }
+        };
+        query.execute(conn).await.map(drop).map_err(backend)
     }
 }

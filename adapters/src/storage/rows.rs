@@ -6,6 +6,8 @@
 //! PostgreSQL adapters decode the very same structs; [`Ts`] is the one type whose storage
 //! differs (INTEGER unix microseconds on SQLite, `timestamptz` on PostgreSQL).
 
+mod login;
+
 use std::collections::BTreeMap;
 
 use gatehouse_application::ports::{Conflict, SortDirection, StoreError, TenantSort, TenantSummary};
@@ -20,6 +22,10 @@ use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Database, Decode, Encode, Type};
 use time::{Date, OffsetDateTime, UtcOffset};
 use uuid::Uuid;
+
+pub use login::{
+    KeyStateRow, SYSTEM_SETTINGS, SecondFactorRow, SessionRow, parse_settings, settings_json, stage_str,
+};
 
 /// A stored instant, exact to the microsecond on both databases (finer digits are dropped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -651,4 +657,6 @@ pub mod columns {
                              created_at, updated_at";
     pub const AUDIT: &str = "seq, id, at, kind, actor_type, actor_id, actor_label, tenant_id, outcome, \
                              reason, ip, user_agent, before_json, after_json, prev_hash, hash";
+    pub const SESSION: &str = "id, token_hash, admin_id, stage, created_at, last_seen_at, ip, user_agent, \
+                               remember, second_factor_failures, return_to, ended_at, end_reason";
 }

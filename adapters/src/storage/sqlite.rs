@@ -2,23 +2,24 @@
 //!
 //! SQLite has one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`:
 //! it takes the write lock up front (waiting up to the busy timeout) instead of failing with
-//! `SQLITE_BUSY` half-way, and that lock is also what serialises audit-chain appends.
+//! `SQLITE_BUSY` half-way, and that lock is also what serialises audit-chain appends, usage
+//! totals and login-attempt counting. The ports' code is shared with PostgreSQL (see
+//! [`shared`](super::shared)); only connecting, the two hooks below and the bulk loader are
+//! SQLite's own.
 
-mod admins;
-mod audit;
 mod bulk;
-mod tenants;
-mod usage;
-mod work;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use gatehouse_application::ports::StoreError;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::rows::backend;
+use super::shared::{self, Lock};
+
+shared::ports!(SqliteStore, Sqlite, SqliteConnection);
 
 /// How long a writer waits for the write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -53,5 +54,12 @@ impl SqliteStore {
     /// A write transaction holding SQLite's write lock from its first statement.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
+
+    /// Nothing to take: the `BEGIN IMMEDIATE` transaction already holds the database's only
+    /// write lock, which serialises every `Lock` at once.
+    #[expect(clippy::unused_async, reason = "same signature as PostgreSQL's, which waits for its lock")]
+    async fn acquire(_conn: &mut SqliteConnection, _lock: Lock<'_>) -> Result<(), StoreError> {
+        Ok(())
     }
 }

@@ -1,7 +1,11 @@
 //! The unit of work: one atomic write of changes plus their audit events.
 
 use async_trait::async_trait;
-use gatehouse_domain::{AuditEvent, SuperAdmin, Tenant};
+use gatehouse_domain::session::{EndReason, Session};
+use gatehouse_domain::settings::SystemSettings;
+use gatehouse_domain::{AdminId, AuditEvent, SuperAdmin, Tenant};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// One change to persist.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +17,55 @@ pub enum Change {
     /// otherwise stores `version + 1`.
     UpdateTenant(Tenant),
     InsertAdmin(SuperAdmin),
+    /// Saves an admin's profile, role, scope, status and password hash.
+    UpdateAdmin(SuperAdmin),
+    InsertSession(Session),
+    /// Ends one session if it is still active.
+    EndSession {
+        id: Uuid,
+        at: OffsetDateTime,
+        reason: EndReason,
+    },
+    /// Ends every active session of an admin, but `except`.
+    EndAdminSessions {
+        admin: AdminId,
+        at: OffsetDateTime,
+        reason: EndReason,
+        except: Option<Uuid>,
+    },
+    /// Stores (or with `None` drops) a TOTP secret awaiting its first code (S9).
+    SetPendingTotp {
+        admin: AdminId,
+        sealed_secret: Option<Vec<u8>>,
+    },
+    /// Makes the pending secret the admin's TOTP secret, with the step its first code used and a
+    /// fresh set of hashed recovery codes; sets `totp_enabled`.
+    EnableTotp {
+        admin: AdminId,
+        sealed_secret: Vec<u8>,
+        last_step: u64,
+        recovery_code_hashes: Vec<Vec<u8>>,
+    },
+    /// Removes TOTP and recovery codes; clears `totp_enabled`.
+    DisableTotp {
+        admin: AdminId,
+    },
+    /// Replaces the recovery codes, voiding the old set (S10).
+    ReplaceRecoveryCodes {
+        admin: AdminId,
+        hashes: Vec<Vec<u8>>,
+    },
+    SaveSettings(SystemSettings),
+    /// A one-time first-run setup token (its hash), valid until `expires_at`.
+    InsertSetupToken {
+        token_hash: Vec<u8>,
+        expires_at: OffsetDateTime,
+    },
+    /// Spends a setup token: storage refuses with `NotFound` if it is unknown, used or expired.
+    UseSetupToken {
+        token_hash: Vec<u8>,
+        at: OffsetDateTime,
+    },
 }
 
 /// Everything one use case writes: applied all together or not at all.

@@ -41,4 +41,9 @@ pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &SecretString) -> Result<String, super::StoreError>;
     /// Whether `password` matches `phc`. A malformed hash never matches.
     async fn verify(&self, password: &SecretString, phc: &str) -> bool;
+    /// Spends the time of a real verification and fails: unknown users must look like wrong
+    /// passwords, in time too (S15).
+    async fn verify_dummy(&self, password: &SecretString);
+    /// Whether `phc` was made with other parameters than today's and should be re-hashed (S4).
+    fn needs_rehash(&self, phc: &str) -> bool;
 }

@@ -1,4 +1,7 @@
-//! `admin create` and `admin list`: SuperAdmins, the people who log in to the panel.
+//! `admin create|list|disable|enable|set-role|unlock|reset-2fa`: SuperAdmins, the people who
+//! log in to the panel. The changes to an existing admin live in [`update`].
+
+mod update;
 
 use clap::{Args, Subcommand};
 use gatehouse_application::manage_admins::{self, CreateAdmin};
@@ -16,8 +19,24 @@ pub enum Cmd {
     ///
     /// Example: gatehouse-ctl admin create --username alice --email alice@example.com --role owner
     Create(CreateOpts),
-    /// List every SuperAdmin.
+    /// List every SuperAdmin: username, e-mail, role, status, 2FA and creation time.
     List,
+    /// Disable an admin: they can no longer log in and their sessions end. Asks for
+    /// confirmation (--yes without a terminal). The last active owner cannot be disabled.
+    ///
+    /// Example: gatehouse-ctl admin disable bob --reason "left the company" --yes
+    Disable(update::DestructiveOpts),
+    /// Enable a disabled admin again.
+    Enable(update::Opts),
+    /// Change an admin's role (owner, operator, support or auditor). The last active owner
+    /// cannot be demoted.
+    SetRole(update::SetRoleOpts),
+    /// Lift an admin's lockout after failed logins, before it ends by itself.
+    Unlock(update::Opts),
+    /// Remove an admin's two-factor authentication (a lost phone): their sessions end and
+    /// their next login sets it up again. Asks for confirmation (--yes without a terminal).
+    #[command(name = "reset-2fa")]
+    Reset2fa(update::DestructiveOpts),
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +61,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     match cmd {
         Cmd::Create(opts) => create(opts, ctx).await,
         Cmd::List => list(ctx).await,
+        Cmd::Disable(opts) => update::disable(opts, ctx).await,
+        Cmd::Enable(opts) => update::simple(opts, update::Simple::Enable, ctx).await,
+        Cmd::SetRole(opts) => update::set_role(opts, ctx).await,
+        Cmd::Unlock(opts) => update::simple(opts, update::Simple::Unlock, ctx).await,
+        Cmd::Reset2fa(opts) => update::reset_2fa(opts, ctx).await,
     }
 }
 
@@ -73,7 +97,7 @@ async fn list(ctx: &Ctx) -> anyhow::Result<()> {
             a.username.to_string(),
             a.email.to_string(),
             a.role.to_string(),
-            format!("{:?}", a.status).to_ascii_lowercase(),
+            update::status(a).to_owned(),
             if a.totp_enabled { "on" } else { "off" }.into(),
             when(a.created_at),
         ]);

@@ -21,7 +21,7 @@ impl BulkLoader for PgStore {
         usage: &[DailyUsage],
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         insert_tenants(&mut tx, tenants).await?;
         insert_domains(&mut tx, tenants).await?;
         copy_usage(&mut tx, usage).await?;

@@ -1,0 +1,97 @@
+//! The storage code both backends run, written once.
+//!
+//! Almost every statement Gatehouse needs is portable: sqlx's SQLite driver binds numbered
+//! `$1` parameters just as PostgreSQL does, both dialects accept `ON CONFLICT … DO UPDATE …
+//! WHERE` and `RETURNING`, and [`Ts`](super::rows::Ts) hides the one difference in column
+//! types. So each aggregate's port implementation and write statements live here once, as a
+//! `macro_rules!` that [`ports!`] expands inside `sqlite.rs` and `postgres.rs` with that
+//! backend's store and sqlx types. (A macro rather than generic functions: sqlx's generic
+//! executor bounds do not survive `async_trait` without a wall of higher-ranked bounds.)
+//!
+//! Each backend module provides two hooks to the generated code, and nothing else differs:
+//! - `Store::begin_write(&self)`: a transaction that may write (SQLite: `BEGIN IMMEDIATE`);
+//! - `Store::acquire(conn, Lock)`: makes concurrent transactions take a read-then-write path
+//!   one at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing, its write
+//!   transaction already holds the database's single write lock).
+//!
+//! The bulk loader stays per backend (`COPY` on PostgreSQL, multi-row `INSERT` on SQLite), as
+//! does connecting. SQL must not be written here unless both dialects run it unchanged; the
+//! contract suite runs every statement on both.
+
+mod admins;
+mod audit;
+mod second_factor;
+mod sessions;
+mod settings;
+mod tenants;
+mod throttle;
+mod usage;
+mod work;
+
+pub(crate) use {
+    admins::admins, audit::audit, second_factor::second_factor, sessions::sessions, settings::settings,
+    tenants::tenants, throttle::throttle, usage::usage, work::work,
+};
+
+/// A read-then-write path that concurrent transactions must take one at a time.
+#[derive(Debug, Clone, Copy)]
+pub enum Lock<'a> {
+    /// Reading the audit chain's head and appending after it.
+    AuditChain,
+    /// Reading a usage day and adjusting the system totals by the difference.
+    UsageTotals,
+    /// Counting a login attempt against one throttle key.
+    ThrottleKey(&'a str),
+}
+
+/// Expands, inside a backend module, one private module per aggregate holding the shared code
+/// for that backend: `ports!(SqliteStore, Sqlite, SqliteConnection)`.
+macro_rules! ports {
+    ($store:ident, $db:ident, $conn:ident) => {
+        mod admins {
+            $crate::storage::shared::admins!(super::$store, sqlx::$conn);
+        }
+        mod audit {
+            $crate::storage::shared::audit!(super::$store, sqlx::$db, sqlx::$conn);
+        }
+        mod second_factor {
+            $crate::storage::shared::second_factor!(super::$store, sqlx::$conn);
+        }
+        mod sessions {
+            $crate::storage::shared::sessions!(super::$store, sqlx::$conn);
+        }
+        mod settings {
+            $crate::storage::shared::settings!(super::$store, sqlx::$conn);
+        }
+        mod tenants {
+            $crate::storage::shared::tenants!(super::$store, sqlx::$db, sqlx::$conn);
+        }
+        mod throttle {
+            $crate::storage::shared::throttle!(super::$store, sqlx::$conn);
+        }
+        mod usage {
+            $crate::storage::shared::usage!(super::$store, sqlx::$conn);
+        }
+        mod work {
+            $crate::storage::shared::work!(super::$store);
+        }
+    };
+}
+pub(crate) use ports;
+
+#[cfg(test)]
+mod tests {
+    /// The premise of sharing SQL: SQLite binds `$n` by its number, in any order and repeated,
+    /// exactly as PostgreSQL does.
+    #[tokio::test]
+    async fn sqlite_binds_numbered_placeholders_like_postgres() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.expect("in-memory database");
+        let row: (i64, String, i64) = sqlx::query_as("SELECT $2, $1, $2 + 1")
+            .bind("first")
+            .bind(41_i64)
+            .fetch_one(&pool)
+            .await
+            .expect("numbered placeholders");
+        assert_eq!(row, (41, "first".to_owned(), 42));
+    }
+}

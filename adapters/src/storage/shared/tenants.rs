@@ -1,0 +1,175 @@
+//! Tenants: reading aggregates and lists, and the statements that write them.
+
+/// Implements `TenantRepository` for `$store`; `insert` and `update` run in a unit of work.
+macro_rules! tenants {
+    ($store:ty, $db:ty, $conn:ty) => {
+        use async_trait::async_trait;
+        use gatehouse_application::ports::{
+            StoreError, TenantPage, TenantQuery, TenantRepository, TenantSummary,
+        };
+        use gatehouse_domain::{Hostname, Tenant, TenantId, TenantSlug};
+        use sqlx::QueryBuilder;
+        use uuid::Uuid;
+
+        use $crate::storage::filters;
+        use $crate::storage::rows::{
+            DomainRow, SummaryRow, TenantRow, TenantValues, Ts, backend, columns, tenant_order, write_error,
+        };
+
+        /// The aggregate of `row`, with its domains.
+        async fn load(store: &$store, row: Option<TenantRow>) -> Result<Option<Tenant>, StoreError> {
+            let Some(row) = row else { return Ok(None) };
+            let domains: Vec<DomainRow> = sqlx::query_as(
+                "SELECT hostname, is_primary, added_at FROM tenant_domains WHERE tenant_id = $1 \
+                 ORDER BY position",
+            )
+            .bind(row.id)
+            .fetch_all(&store.pool)
+            .await
+            .map_err(backend)?;
+            row.into_tenant(domains).map(Some)
+        }
+
+        #[async_trait]
+        impl TenantRepository for $store {
+            async fn get(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+                let sql = format!("SELECT {} FROM tenants WHERE id = $1", columns::TENANT);
+                let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                load(self, row).await
+            }
+
+            async fn get_by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, StoreError> {
+                let sql = format!("SELECT {} FROM tenants WHERE slug = $1", columns::TENANT);
+                let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(slug.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                load(self, row).await
+            }
+
+            async fn find_by_domain(&self, hostname: &Hostname) -> Result<Option<TenantId>, StoreError> {
+                let id: Option<Uuid> =
+                    sqlx::query_scalar("SELECT tenant_id FROM tenant_domains WHERE hostname = $1")
+                        .bind(hostname.as_str())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                Ok(id.map(TenantId::from_uuid))
+            }
+
+            async fn list(&self, query: &TenantQuery) -> Result<TenantPage, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new(format!("SELECT {} FROM tenants t", columns::SUMMARY));
+                filters::tenants(&mut qb, query);
+                qb.push(" ORDER BY ").push(tenant_order(query.sort, query.direction));
+                qb.push(" LIMIT ").push_bind(i64::from(query.page.limit));
+                qb.push(" OFFSET ").push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
+                let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+
+                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tenants");
+                filters::tenants(&mut qb, query);
+                let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await.map_err(backend)?;
+
+                Ok(TenantPage {
+                    items: rows.into_iter().map(TenantSummary::try_from).collect::<Result<_, _>>()?,
+                    total: u64::try_from(total).unwrap_or_default(),
+                })
+            }
+        }
+
+        /// A tenant statement with the row's values bound as `$1` … `$15` in column order. The
+        /// `INSERT` uses them all; the `UPDATE` refers to the same numbers and skips `$14`
+        /// (`created_at` never changes), so one bind list serves both.
+        fn with_values<'q>(
+            sql: &'static str,
+            v: &'q TenantValues,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            sqlx::query(sql)
+                .bind(v.id)
+                .bind(&v.name)
+                .bind(&v.name_key)
+                .bind(&v.slug)
+                .bind(&v.contact_email)
+                .bind(v.status)
+                .bind(v.status_rank)
+                .bind(&v.status_reason)
+                .bind(v.plan)
+                .bind(v.plan_rank)
+                .bind(&v.features)
+                .bind(&v.search)
+                .bind(v.version)
+                .bind(v.created_at)
+                .bind(v.updated_at)
+        }
+
+        /// Inserts a new tenant and its domains.
+        pub(super) async fn insert(conn: &mut $conn, t: &Tenant) -> Result<(), StoreError> {
+            let v = TenantValues::of(t)?;
+            with_values(
+                "INSERT INTO tenants (id, name, name_key, slug, contact_email, status, status_rank, \
+                 status_reason, plan, plan_rank, features, search, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                &v,
+            )
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| write_error(e, &v.slug))?;
+            insert_domains(conn, t).await
+        }
+
+        /// Saves a changed tenant if nobody saved it since it was loaded, replacing its domains.
+        pub(super) async fn update(conn: &mut $conn, t: &Tenant) -> Result<(), StoreError> {
+            let v = TenantValues::of(t)?;
+            let updated = with_values(
+                "UPDATE tenants SET name = $2, name_key = $3, slug = $4, contact_email = $5, status = $6, \
+                 status_rank = $7, status_reason = $8, plan = $9, plan_rank = $10, features = $11, \
+                 search = $12, version = version + 1, updated_at = $15 WHERE id = $1 AND version = $13",
+                &v,
+            )
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| write_error(e, &v.slug))?;
+            if updated.rows_affected() == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM tenants WHERE id = $1")
+                    .bind(v.id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                return Err(match exists {
+                    Some(_) => StoreError::VersionConflict { expected: t.version },
+                    None => StoreError::NotFound,
+                });
+            }
+            sqlx::query("DELETE FROM tenant_domains WHERE tenant_id = $1")
+                .bind(v.id)
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+            insert_domains(conn, t).await
+        }
+
+        /// One statement per domain, so a clash names the very hostname that is taken.
+        async fn insert_domains(conn: &mut $conn, t: &Tenant) -> Result<(), StoreError> {
+            for (position, d) in t.domains.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO tenant_domains (hostname, tenant_id, is_primary, position, added_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(d.hostname.as_str())
+                .bind(t.id.as_uuid())
+                .bind(d.is_primary)
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .bind(Ts::new(d.added_at))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| write_error(e, d.hostname.as_str()))?;
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use tenants;

@@ -1,0 +1,135 @@
+//! Usage counters: tenant-days replaced idempotently, system-wide totals kept in step by the
+//! difference each replacement makes.
+
+/// Implements `UsageRepository` for `$store`; `add_to_system` serves the bulk loaders too.
+macro_rules! usage {
+    ($store:ty, $conn:ty) => {
+        use async_trait::async_trait;
+        use gatehouse_application::ports::{StoreError, UsageRepository};
+        use gatehouse_domain::{DailyUsage, TenantId, UsageTotals};
+        use time::Date;
+
+        use $crate::storage::rows::{Counters, SystemRow, UsageRow, backend, columns};
+        use $crate::storage::shared::Lock;
+
+        #[async_trait]
+        impl UsageRepository for $store {
+            async fn record(&self, days: &[DailyUsage]) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                // Each day's old counters are read to adjust the system totals by the difference;
+                // two recorders of one day must not both read the same old row.
+                <$store>::acquire(&mut tx, Lock::UsageTotals).await?;
+                for day in days {
+                    let sql =
+                        format!("SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day = $2", columns::USAGE);
+                    let old: Option<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(day.tenant_id.as_uuid())
+                        .bind(day.day)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    let old = match old {
+                        Some(row) => Counters::of(&DailyUsage::try_from(row)?)?,
+                        None => Counters::default(),
+                    };
+                    upsert_day(&mut tx, day).await?;
+                    add_to_system(&mut tx, day.day, Counters::of(day)?.minus(old)).await?;
+                }
+                tx.commit().await.map_err(backend)
+            }
+
+            async fn daily(&self, tenant: TenantId, from: Date, to: Date) -> Result<Vec<DailyUsage>, StoreError> {
+                let sql = format!(
+                    "SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+                    columns::USAGE
+                );
+                let rows: Vec<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.as_uuid())
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                rows.into_iter().map(DailyUsage::try_from).collect()
+            }
+
+            async fn totals(&self, tenant: TenantId, from: Date, to: Date) -> Result<UsageTotals, StoreError> {
+                // At most a few hundred days: summing in Rust keeps the one definition of the totals.
+                Ok(UsageTotals::sum(&self.daily(tenant, from, to).await?))
+            }
+
+            async fn system_daily(&self, from: Date, to: Date) -> Result<Vec<(Date, UsageTotals)>, StoreError> {
+                let sql = format!(
+                    "SELECT {} FROM usage_system_daily WHERE day >= $1 AND day <= $2 ORDER BY day",
+                    columns::SYSTEM
+                );
+                let rows: Vec<SystemRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                rows.into_iter().map(SystemRow::into_totals).collect()
+            }
+        }
+
+        async fn upsert_day(conn: &mut $conn, d: &DailyUsage) -> Result<(), StoreError> {
+            let c = Counters::of(d)?;
+            sqlx::query(
+                "INSERT INTO usage_daily (tenant_id, day, auth_attempts, auth_successes, auth_failures, \
+                 active_users, api_calls, sms_sent, emails_sent, avg_response_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (tenant_id, day) DO UPDATE SET auth_attempts = excluded.auth_attempts, \
+                 auth_successes = excluded.auth_successes, auth_failures = excluded.auth_failures, \
+                 active_users = excluded.active_users, api_calls = excluded.api_calls, \
+                 sms_sent = excluded.sms_sent, emails_sent = excluded.emails_sent, \
+                 avg_response_ms = excluded.avg_response_ms",
+            )
+            .bind(d.tenant_id.as_uuid())
+            .bind(d.day)
+            .bind(c.auth_attempts)
+            .bind(c.auth_successes)
+            .bind(c.auth_failures)
+            .bind(c.active_users)
+            .bind(c.api_calls)
+            .bind(c.sms_sent)
+            .bind(c.emails_sent)
+            .bind(i64::from(d.avg_response_ms))
+            .execute(conn)
+            .await
+            .map(drop)
+            .map_err(backend)
+        }
+
+        /// Adds `delta` to the system-wide totals of `day`. (The old values are qualified with
+        /// the table name: PostgreSQL finds a bare column name ambiguous next to `excluded`.)
+        pub(super) async fn add_to_system(conn: &mut $conn, day: Date, delta: Counters) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO usage_system_daily AS s (day, auth_attempts, auth_successes, auth_failures, \
+                 active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (day) DO UPDATE SET auth_attempts = s.auth_attempts + excluded.auth_attempts, \
+                 auth_successes = s.auth_successes + excluded.auth_successes, \
+                 auth_failures = s.auth_failures + excluded.auth_failures, \
+                 active_users = s.active_users + excluded.active_users, \
+                 api_calls = s.api_calls + excluded.api_calls, sms_sent = s.sms_sent + excluded.sms_sent, \
+                 emails_sent = s.emails_sent + excluded.emails_sent, \
+                 response_ms_weighted = s.response_ms_weighted + excluded.response_ms_weighted",
+            )
+            .bind(day)
+            .bind(delta.auth_attempts)
+            .bind(delta.auth_successes)
+            .bind(delta.auth_failures)
+            .bind(delta.active_users)
+            .bind(delta.api_calls)
+            .bind(delta.sms_sent)
+            .bind(delta.emails_sent)
+            .bind(delta.response_ms_weighted)
+            .execute(conn)
+            .await
+            .map(drop)
+            .map_err(backend)
+        }
+    };
+}
+pub(crate) use usage;

@@ -1,0 +1,62 @@
+//! The unit of work: every change and audit event of a `Work` in one write transaction.
+
+/// Implements `UnitOfWork` for `$store` with the statements of the sibling modules.
+macro_rules! work {
+    ($store:ty) => {
+        use async_trait::async_trait;
+        use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
+
+        use super::{admins, audit, second_factor, sessions, settings, tenants};
+        use $crate::storage::rows::backend;
+
+        #[async_trait]
+        impl UnitOfWork for $store {
+            async fn commit(&self, work: Work) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                for change in &work.changes {
+                    match change {
+                        Change::InsertTenant(t) => tenants::insert(&mut tx, t).await?,
+                        Change::UpdateTenant(t) => tenants::update(&mut tx, t).await?,
+                        Change::InsertAdmin(a) => admins::insert(&mut tx, a).await?,
+                        Change::UpdateAdmin(a) => admins::update(&mut tx, a).await?,
+                        Change::InsertSession(s) => sessions::insert(&mut tx, s).await?,
+                        Change::EndSession { id, at, reason } => {
+                            sessions::end(&mut tx, *id, *at, *reason).await?
+                        }
+                        Change::EndAdminSessions { admin, at, reason, except } => {
+                            sessions::end_for_admin(&mut tx, *admin, *at, *reason, *except).await?;
+                        }
+                        Change::SetPendingTotp { admin, sealed_secret } => {
+                            second_factor::set_pending(&mut tx, *admin, sealed_secret.as_deref()).await?;
+                        }
+                        Change::EnableTotp { admin, sealed_secret, last_step, recovery_code_hashes } => {
+                            second_factor::enable(
+                                &mut tx,
+                                *admin,
+                                sealed_secret,
+                                *last_step,
+                                recovery_code_hashes,
+                            )
+                            .await?;
+                        }
+                        Change::DisableTotp { admin } => second_factor::disable(&mut tx, *admin).await?,
+                        Change::ReplaceRecoveryCodes { admin, hashes } => {
+                            second_factor::replace_codes(&mut tx, *admin, hashes).await?;
+                        }
+                        Change::SaveSettings(s) => settings::save(&mut tx, s).await?,
+                        Change::InsertSetupToken { token_hash, expires_at } => {
+                            settings::insert_setup_token(&mut tx, token_hash, *expires_at).await?;
+                        }
+                        Change::UseSetupToken { token_hash, at } => {
+                            settings::use_setup_token(&mut tx, token_hash, *at).await?;
+                        }
+                    }
+                }
+                // Last, so that PostgreSQL holds the chain's lock as briefly as possible.
+                audit::append(&mut tx, work.audit).await?;
+                tx.commit().await.map_err(backend)
+            }
+        }
+    };
+}
+pub(crate) use work;

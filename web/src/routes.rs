@@ -1,0 +1,120 @@
+//! The panel's routes, one module per area, each with its `router()`; [`router`] merges them.
+
+pub mod account;
+pub mod admins;
+pub mod audit;
+pub mod home;
+pub mod login;
+pub mod settings;
+pub mod setup;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use gatehouse_application::ports::SecretString;
+use gatehouse_domain::session::Session;
+
+use crate::AppState;
+use crate::auth::MaybeSession;
+use crate::cookies::{self, Kind};
+use crate::csrf::CsrfToken;
+use crate::errors::AppError;
+use crate::views::{Ctx, Notice};
+
+/// Every panel route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(login::router())
+        .merge(setup::router())
+        .merge(account::router())
+        .merge(admins::router())
+        .merge(settings::router())
+        .merge(audit::router())
+        .merge(home::router())
+}
+
+/// Every GET page and JSON route that needs a full session, for tests that walk them (S11,
+/// S24). `{id}` stands for any UUID.
+pub const PANEL_GET_ROUTES: &[&str] = &[
+    "/",
+    "/account/2fa",
+    "/account/sessions",
+    "/account/password",
+    "/account/session/status",
+    "/admins",
+    "/admins/{id}/sessions",
+    "/settings",
+    "/audit",
+];
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let MaybeSession(auth) =
+            MaybeSession::from_request_parts(parts, state).await.unwrap_or(MaybeSession(None));
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        let notice = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "notice")
+                .and_then(|(_, v)| Notice::parse(&v))
+        });
+        Ok(Ctx { auth, csrf, notice })
+    }
+}
+
+/// A redirect (303) that also sets the session cookie for `token` and drops the pre-session
+/// cookie, so the value CSRF tokens were bound to before login is dead (S16, S22).
+pub async fn redirect_with_session(
+    state: &AppState,
+    to: &str,
+    token: &SecretString,
+    session: &Session,
+) -> Result<Response, AppError> {
+    let max_age = if session.remember {
+        let settings = state.ports.settings.get().await.map_err(gatehouse_application::Error::from)?;
+        let until = settings.session.remember_me_until(session.created_at);
+        Some((until - state.ports.clock.now()).whole_seconds())
+    } else {
+        None
+    };
+    let secure = state.web.secure;
+    let cookie = cookies::set(Kind::Session, token.expose(), max_age, secure)
+        .ok_or_else(|| AppError::Internal("a session token is not cookie-safe".to_owned()))?;
+    let mut response = Redirect::to(to).into_response();
+    cookies::append(response.headers_mut(), cookie);
+    cookies::append(response.headers_mut(), cookies::clear(Kind::PreSession, secure));
+    Ok(response)
+}
+
+/// A redirect that deletes the session cookie.
+pub fn redirect_clearing_session(state: &AppState, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    cookies::append(response.headers_mut(), cookies::clear(Kind::Session, state.web.secure));
+    response
+}
+
+/// Marks a response as never to be sent as a referrer source.
+pub fn no_referrer(mut response: Response) -> Response {
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// The form error of a use case's validation or conflict error, if it is one.
+pub fn field_error(e: &gatehouse_application::Error) -> Option<crate::views::components::FieldError> {
+    use gatehouse_application::Error;
+    use gatehouse_domain::DomainError;
+    if e.is_forbidden() {
+        return None;
+    }
+    let field = e.field()?;
+    let message = match e {
+        Error::Domain(DomainError::Invalid(v)) => v.message.clone(),
+        other => other.to_string(),
+    };
+    Some(crate::views::components::FieldError::new(field, message))
+}
