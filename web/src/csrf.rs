@@ -50,12 +50,17 @@ pub fn verify(key: &[u8], binding: &str, given: &str) -> bool {
     hex::decode(given).is_ok_and(|bytes| mac(key, binding).verify_slice(&bytes).is_ok())
 }
 
-/// Whether the request's origin is foreign: `Sec-Fetch-Site: cross-site`, or an `Origin`
-/// other than this server's (`null` included).
+/// Whether the request's origin is foreign (S22). Fetch Metadata decides first: a browser's
+/// `Sec-Fetch-Site: same-origin` (or `none`, a typed address) cannot be set by a page, and it
+/// is the only reliable signal on pages served with `Referrer-Policy: no-referrer`, whose forms
+/// make browsers send `Origin: null`. Without it (older clients) or for `same-site` (a sibling
+/// subdomain is not us), the `Origin` must be this server's (`null` counts as foreign).
 fn is_cross_site(headers: &HeaderMap, state: &AppState) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if text("sec-fetch-site").is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
-        return true;
+    match text("sec-fetch-site").map(str::to_ascii_lowercase).as_deref() {
+        Some("same-origin" | "none") => return false,
+        Some("cross-site") => return true,
+        _ => {}
     }
     let Some(origin) = text("origin") else { return false };
     let scheme = if state.web.secure { "https" } else { "http" };

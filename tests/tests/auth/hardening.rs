@@ -32,6 +32,33 @@ async fn missing_wrong_and_cross_site_csrf_get_403_s22(backend: Backend) {
     let own =
         browser.send(browser.client.post(&url).header("origin", &app.base).form(&[("csrf", &token)])).await;
     assert_eq!(own.status, 303, "the same form from our own origin passes");
+    // Pages served with `Referrer-Policy: no-referrer` (set-up) make browsers send
+    // `Origin: null`; their Fetch Metadata still vouches for them.
+    let null_same_origin = browser
+        .send(
+            browser
+                .client
+                .post(&url)
+                .header("origin", "null")
+                .header("sec-fetch-site", "same-origin")
+                .form(&[("csrf", &token)]),
+        )
+        .await;
+    assert_eq!(null_same_origin.status, 303, "Origin: null from our own page (Sec-Fetch-Site: same-origin)");
+    let null_alone =
+        browser.send(browser.client.post(&url).header("origin", "null").form(&[("csrf", &token)])).await;
+    assert_eq!(null_alone.status, 403, "Origin: null without Fetch Metadata");
+    let sibling = browser
+        .send(
+            browser
+                .client
+                .post(&url)
+                .header("origin", "https://evil.gatehouse.example")
+                .header("sec-fetch-site", "same-site")
+                .form(&[("csrf", &token)]),
+        )
+        .await;
+    assert_eq!(sibling.status, 403, "same-site is not same-origin: a sibling subdomain is refused");
 
     // Login is protected too: a token of another browser's pre-session is refused.
     let other = Browser::new(&app).get("/login").await.csrf().expect("csrf");
