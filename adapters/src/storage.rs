@@ -20,8 +20,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, AuditLog, BulkLoader, LoginThrottle, SecondFactorStore, SessionStore, SettingsStore,
-    StoreError, TenantRepository, UnitOfWork, UsageRepository,
+    AdminRepository, AuditLog, BulkLoader, LoginThrottle, PanelQueries, SecondFactorStore, SessionStore,
+    SettingsStore, StoreError, TenantRepository, UnitOfWork, UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -37,6 +37,8 @@ pub struct Storage {
     pub throttle: Arc<dyn LoginThrottle>,
     pub second_factor: Arc<dyn SecondFactorStore>,
     pub settings: Arc<dyn SettingsStore>,
+    /// The panel's read models over the rollups.
+    pub panel: Arc<dyn PanelQueries>,
     pool: Pool,
 }
 
@@ -75,7 +77,7 @@ impl Storage {
     fn assemble<S>(store: Arc<S>, pool: Pool) -> Storage
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
-        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + 'static,
+        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
     {
         Storage {
             tenants: store.clone(),
@@ -87,7 +89,8 @@ impl Storage {
             sessions: store.clone(),
             throttle: store.clone(),
             second_factor: store.clone(),
-            settings: store,
+            settings: store.clone(),
+            panel: store,
             pool,
         }
     }

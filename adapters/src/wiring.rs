@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 use crate::crypto::{RfcTotp, ServerKeys};
+use crate::probe::Probe;
 use crate::storage::Storage;
 use crate::system::{Argon2Hasher, SystemClock, UuidV7Ids};
 
@@ -74,7 +75,7 @@ pub async fn wire_with(
     if let Some(dir) = sqlite_dir(url) {
         std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
     }
-    let storage = Storage::connect(url).await?;
+    let storage = Arc::new(Storage::connect(url).await?);
     if migrate == Migrate::Yes {
         storage.migrate().await?;
     }
@@ -95,8 +96,10 @@ pub async fn wire_with(
         totp: Arc::new(RfcTotp),
         secrets: Arc::new(keys.secret_box()),
         tokens: Arc::new(keys.tokens()),
+        panel: storage.panel.clone(),
+        probe: Arc::new(Probe::new(storage.clone())),
     };
-    Ok(Wiring { storage: Arc::new(storage), ports, keys })
+    Ok(Wiring { storage, ports, keys })
 }
 
 /// The directory of a `sqlite:` URL's file, if it names one (not `:memory:`).

@@ -3,13 +3,15 @@
 use gatehouse_domain::{Actor, AuditKind, Permission, Plan, SwitchedOff, Tenant};
 use serde::Serialize;
 
-use crate::tenant_ref::{TenantRef, load, save};
+use crate::tenant_ref::{TenantRef, load, load_expecting, save};
 use crate::{Ports, Result};
 
 #[derive(Debug, Clone)]
 pub struct Request {
     pub tenant: TenantRef,
     pub plan: Plan,
+    /// The version the caller last saw (a form's); `None` skips the check.
+    pub expected_version: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,7 +34,7 @@ pub async fn preview(
 }
 
 pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Outcome> {
-    let before = load(ports, &req.tenant).await?;
+    let before = load_expecting(ports, &req.tenant, req.expected_version).await?;
     actor.require(Permission::TenantsUpdate, Some(before.id))?;
     if before.plan == req.plan {
         return Ok(Outcome { tenant: before, switched_off: Vec::new() });
@@ -66,7 +68,7 @@ mod tests {
             assert_eq!(t.features.validate(Plan::Free), Ok(()));
             assert_eq!(w.audit[0].kind, AuditKind::TenantPlanChanged);
         });
-        let req = Request { tenant: "acme".parse().expect("slug"), plan: Plan::Free };
+        let req = Request { tenant: "acme".parse().expect("slug"), plan: Plan::Free, expected_version: None };
         let out = run(&m.ports(), &cli(), req).await.expect("changed");
         assert!(out.switched_off.contains(&SwitchedOff::Method { method: MfaMethod::Sms }));
     }
@@ -75,7 +77,8 @@ mod tests {
     async fn same_plan_writes_nothing() {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
-        let req = Request { tenant: "acme".parse().expect("slug"), plan: Plan::Basic };
+        let req =
+            Request { tenant: "acme".parse().expect("slug"), plan: Plan::Basic, expected_version: None };
         let out = run(&m.ports(), &cli(), req).await.expect("no-op");
         assert!(out.switched_off.is_empty());
     }

@@ -3,7 +3,7 @@
 use gatehouse_domain::{Actor, AuditKind, Permission, Tenant, TenantStatus};
 
 use crate::Result;
-use crate::tenant_ref::{TenantRef, load, save};
+use crate::tenant_ref::{TenantRef, load_expecting, save};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -11,6 +11,8 @@ pub struct Request {
     pub to: TenantStatus,
     /// Required to suspend or cancel.
     pub reason: Option<String>,
+    /// The version the caller last saw (a form's); `None` skips the check.
+    pub expected_version: Option<i64>,
 }
 
 /// The audit kind of a move to `status`.
@@ -24,7 +26,7 @@ pub(crate) fn audit_kind(status: TenantStatus) -> AuditKind {
 }
 
 pub async fn run(ports: &crate::Ports, actor: &Actor, req: Request) -> Result<Tenant> {
-    let before = load(ports, &req.tenant).await?;
+    let before = load_expecting(ports, &req.tenant, req.expected_version).await?;
     actor.require(Permission::TenantsSuspend, Some(before.id))?;
     let mut after = before.clone();
     after.change_status(req.to, req.reason.as_deref(), ports.clock.now())?;
@@ -40,7 +42,12 @@ mod tests {
     use gatehouse_domain::{Role, TenantScope};
 
     fn req(to: TenantStatus, reason: Option<&str>) -> Request {
-        Request { tenant: "acme".parse().expect("slug"), to, reason: reason.map(str::to_owned) }
+        Request {
+            tenant: "acme".parse().expect("slug"),
+            to,
+            reason: reason.map(str::to_owned),
+            expected_version: None,
+        }
     }
 
     #[tokio::test]
@@ -67,6 +74,19 @@ mod tests {
         assert_eq!(err.field(), Some("status"));
         let err = run(&ports, &cli(), req(TenantStatus::Cancelled, None)).await.expect_err("no reason");
         assert_eq!(err.field(), Some("reason"));
+    }
+
+    #[tokio::test]
+    async fn a_form_filled_in_against_an_older_version_is_refused() {
+        let mut m = MockPorts::new();
+        m.tenants.expect_get_by_slug().returning(|_| {
+            let mut t = tenant(TenantStatus::Active);
+            t.version = 3;
+            Ok(Some(t))
+        });
+        let stale = Request { expected_version: Some(2), ..req(TenantStatus::Suspended, Some("x")) };
+        let err = run(&m.ports(), &cli(), stale).await.expect_err("stale");
+        assert!(matches!(err, Error::VersionConflict(ref m) if m.contains("version 3")), "{err}");
     }
 
     #[tokio::test]

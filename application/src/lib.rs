@@ -6,11 +6,14 @@
 //! or SMTP library: the adapters crate implements the ports, and unit tests use the mockall
 //! mocks generated for each port (feature `mocks` makes them available to other crates).
 
+pub mod analytics;
 pub mod audit_query;
+pub mod billing_report;
 pub mod bulk_action;
 pub mod change_password;
 pub mod change_plan;
 pub mod change_tenant_status;
+pub mod dashboard;
 pub mod error;
 pub mod first_run;
 pub mod list_tenants;
@@ -27,7 +30,9 @@ pub mod seed_demo;
 pub mod session_support;
 pub mod setup_totp;
 pub mod show_tenant;
+pub mod system_status;
 pub mod tenant_ref;
+pub mod tenant_usage;
 pub mod update_features;
 pub mod validate_session;
 pub mod verify_audit;

@@ -3,7 +3,7 @@
 use gatehouse_domain::{Actor, AuditKind, Hostname, Permission, Tenant};
 
 use crate::ports::Conflict;
-use crate::tenant_ref::{TenantRef, load, save};
+use crate::tenant_ref::{TenantRef, load_expecting, save};
 use crate::{Error, Ports, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +18,13 @@ pub struct Request {
     pub tenant: TenantRef,
     pub action: Action,
     pub hostname: String,
+    /// The version the caller last saw (a form's); `None` skips the check.
+    pub expected_version: Option<i64>,
 }
 
 pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Tenant> {
     let hostname = Hostname::parse(&req.hostname)?;
-    let before = load(ports, &req.tenant).await?;
+    let before = load_expecting(ports, &req.tenant, req.expected_version).await?;
     actor.require(Permission::TenantsUpdate, Some(before.id))?;
     let now = ports.clock.now();
     let mut after = before.clone();
@@ -59,7 +61,12 @@ mod tests {
     use gatehouse_domain::{TenantId, TenantStatus};
 
     fn req(action: Action, host: &str) -> Request {
-        Request { tenant: "acme".parse().expect("slug"), action, hostname: host.into() }
+        Request {
+            tenant: "acme".parse().expect("slug"),
+            action,
+            hostname: host.into(),
+            expected_version: None,
+        }
     }
 
     #[tokio::test]

@@ -7,6 +7,8 @@
 mod admins;
 mod audit;
 mod auth;
+mod panel;
+mod probe;
 mod store;
 mod system;
 mod tenants;
@@ -20,6 +22,8 @@ pub use auth::{
     KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
     ThrottleKey, Tokens, TotpService,
 };
+pub use panel::{BillingRow, PanelQueries, PlanDay, TenantCount, TenantLabel, TenantMonthUsage};
+pub use probe::{ComponentStatus, ProcessStats, SystemProbe};
 pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
 pub use system::{Clock, IdGenerator, PasswordHasher, SecretString};
 pub use tenants::{
@@ -31,9 +35,9 @@ pub use usage::{BulkLoader, UsageRepository};
 pub use {
     admins::MockAdminRepository, audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore,
     auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens,
-    auth::MockTotpService, store::MockUnitOfWork, system::MockClock, system::MockIdGenerator,
-    system::MockPasswordHasher, tenants::MockTenantRepository, usage::MockBulkLoader,
-    usage::MockUsageRepository,
+    auth::MockTotpService, panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork,
+    system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
+    usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -55,6 +59,10 @@ pub struct Ports {
     pub totp: Arc<dyn TotpService>,
     pub secrets: Arc<dyn SecretBox>,
     pub tokens: Arc<dyn Tokens>,
+    /// The panel's pre-aggregated read models (dashboard, analytics, billing).
+    pub panel: Arc<dyn PanelQueries>,
+    /// Health of the database, the process and the outside services.
+    pub probe: Arc<dyn SystemProbe>,
 }
 
 impl std::fmt::Debug for Ports {

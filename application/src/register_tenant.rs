@@ -16,6 +16,7 @@ pub struct Request {
     /// Derived from the name when absent.
     pub slug: Option<String>,
     pub contact_email: String,
+    /// Defaults to the `default_plan` system setting.
     pub plan: Option<Plan>,
     /// The first one becomes the primary domain.
     pub domains: Vec<String>,
@@ -38,14 +39,11 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Tenant> {
     };
     let contact_email = Email::parse(&req.contact_email)?;
     let domains = req.domains.iter().map(|d| Hostname::parse(d)).collect::<Result<Vec<_>, _>>()?;
-    let new = NewTenant {
-        name,
-        slug,
-        contact_email,
-        plan: req.plan.unwrap_or(Plan::Free),
-        domains,
-        features: req.features,
+    let plan = match req.plan {
+        Some(plan) => plan,
+        None => ports.settings.get().await?.default_plan,
     };
+    let new = NewTenant { name, slug, contact_email, plan, domains, features: req.features };
     let now = ports.clock.now();
     let mut tenant = Tenant::register(TenantId::from_uuid(ports.ids.new_id()), new, now)?;
     if req.activate {
@@ -99,6 +97,22 @@ mod tests {
         let t = run(&m.ports(), &cli(), acme()).await.expect("registered");
         assert_eq!(t.status, TenantStatus::Pending);
         assert_eq!(t.features, Features::default_for(Plan::Basic));
+    }
+
+    #[tokio::test]
+    async fn without_a_plan_the_default_plan_setting_applies() {
+        let mut m = MockPorts::new();
+        m.settings.expect_get().returning(|| {
+            Ok(gatehouse_domain::settings::SystemSettings {
+                default_plan: Plan::Premium,
+                ..Default::default()
+            })
+        });
+        m.tenants.expect_get_by_slug().returning(|_| Ok(None));
+        m.tenants.expect_find_by_domain().returning(|_| Ok(None));
+        m.expect_commit(|_| ());
+        let t = run(&m.ports(), &cli(), Request { plan: None, ..acme() }).await.expect("registered");
+        assert_eq!(t.plan, Plan::Premium);
     }
 
     #[tokio::test]

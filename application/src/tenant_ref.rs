@@ -53,6 +53,20 @@ pub(crate) async fn load(ports: &Ports, r: &TenantRef) -> Result<Tenant> {
     found.ok_or_else(|| Error::tenant_not_found(r))
 }
 
+/// Loads the tenant `r` names and refuses with a version conflict if it is no longer at
+/// `expected` — the version a form was filled in against. Storage's own check then covers the
+/// moment between this load and the save, so no edit is ever made over one the user never saw.
+pub(crate) async fn load_expecting(ports: &Ports, r: &TenantRef, expected: Option<i64>) -> Result<Tenant> {
+    let tenant = load(ports, r).await?;
+    match expected {
+        Some(v) if v != tenant.version => Err(Error::VersionConflict(format!(
+            "tenant {} was changed by someone else (now at version {}, the form was for version {v}); reload and try again",
+            tenant.slug, tenant.version
+        ))),
+        _ => Ok(tenant),
+    }
+}
+
 /// An audit event about `tenant` by `actor`, timed now.
 pub(crate) fn event(ports: &Ports, actor: &Actor, kind: AuditKind, tenant: &Tenant) -> AuditEvent {
     AuditEvent::new(ports.ids.new_id(), ports.clock.now(), kind, actor, Outcome::Success).tenant(tenant.id)

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use crate::ports::{
     Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockLoginThrottle,
-    MockPasswordHasher, MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore,
-    MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository, Ports, Work,
+    MockPanelQueries, MockPasswordHasher, MockSecondFactorStore, MockSecretBox, MockSessionStore,
+    MockSettingsStore, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork,
+    MockUsageRepository, Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -47,6 +48,8 @@ pub struct MockPorts {
     pub totp: MockTotpService,
     pub secrets: MockSecretBox,
     pub tokens: MockTokens,
+    pub panel: MockPanelQueries,
+    pub probe: MockSystemProbe,
 }
 
 impl MockPorts {
@@ -66,6 +69,8 @@ impl MockPorts {
             totp: MockTotpService::new(),
             secrets: MockSecretBox::new(),
             tokens: MockTokens::new(),
+            panel: MockPanelQueries::new(),
+            probe: MockSystemProbe::new(),
         }
     }
 
@@ -111,6 +116,8 @@ impl MockPorts {
             totp: Arc::new(self.totp),
             secrets: Arc::new(self.secrets),
             tokens: Arc::new(self.tokens),
+            panel: Arc::new(self.panel),
+            probe: Arc::new(self.probe),
         }
     }
 }

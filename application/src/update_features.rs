@@ -3,7 +3,7 @@
 
 use gatehouse_domain::{Actor, AdvancedFeature, AuditKind, Features, MfaMethod, Permission, Tenant};
 
-use crate::tenant_ref::{TenantRef, load, save};
+use crate::tenant_ref::{TenantRef, load_expecting, save};
 use crate::{Ports, Result};
 
 /// Changes relative to the current features; what is not named stays as it is.
@@ -51,10 +51,12 @@ pub enum Update {
 pub struct Request {
     pub tenant: TenantRef,
     pub update: Update,
+    /// The version the caller last saw (a form's); `None` skips the check.
+    pub expected_version: Option<i64>,
 }
 
 pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Tenant> {
-    let before = load(ports, &req.tenant).await?;
+    let before = load_expecting(ports, &req.tenant, req.expected_version).await?;
     actor.require(Permission::FeaturesManage, Some(before.id))?;
     let features = match req.update {
         Update::Replace(f) => f,
@@ -76,7 +78,7 @@ mod tests {
     use gatehouse_domain::{DomainError, TenantStatus};
 
     fn patch(p: FeaturePatch) -> Request {
-        Request { tenant: "acme".parse().expect("slug"), update: Update::Patch(p) }
+        Request { tenant: "acme".parse().expect("slug"), update: Update::Patch(p), expected_version: None }
     }
 
     #[tokio::test]

@@ -30,6 +30,14 @@ impl Authenticated {
     }
 }
 
+/// Whether a request shows a person at work (it keeps the session alive) or a page reloading
+/// itself (it must not, or an open dashboard would defeat the idle timeout, S18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    User,
+    Background,
+}
+
 /// Why there is no valid session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalid {
@@ -39,7 +47,12 @@ pub enum Invalid {
     Ended(EndReason),
 }
 
-pub async fn run(ports: &Ports, token: &str, client: &Client) -> Result<Result<Authenticated, Invalid>> {
+pub async fn run(
+    ports: &Ports,
+    token: &str,
+    client: &Client,
+    activity: Activity,
+) -> Result<Result<Authenticated, Invalid>> {
     let hash = ports.tokens.hash(token);
     let Some(session) = ports.sessions.by_token_hash(&hash).await?.filter(Session::is_active) else {
         return Ok(Err(Invalid::Unknown));
@@ -58,11 +71,13 @@ pub async fn run(ports: &Ports, token: &str, client: &Client) -> Result<Result<A
         end(ports, &admin, &session, reason, client).await?;
         return Ok(Err(Invalid::Ended(reason)));
     }
-    if now - session.last_seen_at >= TOUCH_EVERY {
-        ports.sessions.touch(session.id, now).await?;
-    }
     let mut session = session;
-    session.last_seen_at = session.last_seen_at.max(now);
+    if activity == Activity::User {
+        if now - session.last_seen_at >= TOUCH_EVERY {
+            ports.sessions.touch(session.id, now).await?;
+        }
+        session.last_seen_at = session.last_seen_at.max(now);
+    }
     let expires_at = settings.session.expires_at(&session.facts());
     Ok(Ok(Authenticated {
         actor: Actor::admin(&admin),

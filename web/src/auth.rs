@@ -75,6 +75,15 @@ fn login_redirect(req: &Request, notice: Option<&str>) -> String {
     }
 }
 
+/// The query a page that reloads itself uses (`Frame::refresh`): such a request is checked like
+/// any other but does not count as activity, so an open dashboard still times out (S18).
+pub const BACKGROUND_QUERY: &str = "refresh=auto";
+
+fn activity(req: &Request) -> validate_session::Activity {
+    let background = req.uri().query().is_some_and(|q| q.split('&').any(|pair| pair == BACKGROUND_QUERY));
+    if background { validate_session::Activity::Background } else { validate_session::Activity::User }
+}
+
 /// Authenticates every routed request and applies the access rules.
 pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let secure = state.web.secure;
@@ -84,7 +93,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let mut ended = None;
     let auth = match cookies::get(req.headers(), Kind::Session, secure) {
         None => None,
-        Some(token) => match validate_session::run(&state.ports, &token, &client).await {
+        Some(token) => match validate_session::run(&state.ports, &token, &client, activity(&req)).await {
             Ok(Ok(auth)) => Some(Arc::new(auth)),
             Ok(Err(invalid)) => {
                 stale_cookie = true;

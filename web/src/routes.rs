@@ -2,11 +2,15 @@
 
 pub mod account;
 pub mod admins;
+pub mod analytics;
 pub mod audit;
-pub mod home;
+pub mod dashboard;
 pub mod login;
 pub mod settings;
 pub mod setup;
+pub mod system;
+pub mod tenants;
+pub mod theme;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -32,7 +36,11 @@ pub fn router() -> Router<AppState> {
         .merge(admins::router())
         .merge(settings::router())
         .merge(audit::router())
-        .merge(home::router())
+        .merge(tenants::router())
+        .merge(dashboard::router())
+        .merge(analytics::router())
+        .merge(system::router())
+        .merge(theme::router())
 }
 
 /// Every GET page and JSON route that needs a full session, for tests that walk them (S11,
@@ -47,6 +55,10 @@ pub const PANEL_GET_ROUTES: &[&str] = &[
     "/admins/{id}/sessions",
     "/settings",
     "/audit",
+    "/audit/export",
+    "/analytics",
+    "/analytics/billing.csv",
+    "/system",
 ];
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -63,7 +75,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .find(|(k, _)| k == "notice")
                 .and_then(|(_, v)| Notice::parse(&v))
         });
-        Ok(Ctx { auth, csrf, notice })
+        let theme = theme::from_headers(&parts.headers);
+        Ok(Ctx { auth, csrf, notice, theme, path: parts.uri.path().to_owned() })
     }
 }
 

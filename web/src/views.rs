@@ -4,13 +4,17 @@
 
 pub mod account;
 pub mod admins;
+pub mod analytics;
 pub mod audit;
+pub mod charts;
 pub mod components;
+pub mod dashboard;
 pub mod error;
-pub mod home;
 pub mod layout;
 pub mod login;
 pub mod settings;
 pub mod setup;
+pub mod system;
+pub mod tenants;
 
 pub use layout::{Ctx, Notice};

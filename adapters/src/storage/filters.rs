@@ -60,6 +60,14 @@ where
     if let Some(kind) = q.kind {
         qb.push(" AND kind = ").push_bind(kind.as_str());
     }
+    if !q.kinds.is_empty() {
+        qb.push(" AND kind IN (");
+        let mut kinds = qb.separated(", ");
+        for kind in &q.kinds {
+            kinds.push_bind(kind.as_str());
+        }
+        qb.push(")");
+    }
     if let Some(outcome) = q.outcome {
         qb.push(" AND outcome = ").push_bind(outcome.as_str());
     }

@@ -7,6 +7,7 @@
 //! differs (INTEGER unix microseconds on SQLite, `timestamptz` on PostgreSQL).
 
 mod login;
+mod panel;
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,10 @@ use uuid::Uuid;
 
 pub use login::{
     KeyStateRow, SYSTEM_SETTINGS, SecondFactorRow, SessionRow, parse_settings, settings_json, stage_str,
+};
+pub use panel::{
+    BillingRowRow, CountDeltas, MONTH_USAGE, MonthDelta, MonthUsageRow, PlanDayRow, TenantCountRow,
+    auth_quota, quota_per_mille, sum_by_day_and_plan,
 };
 
 /// A stored instant, exact to the microsecond on both databases (finer digits are dropped).
@@ -216,6 +221,8 @@ pub struct TenantValues {
     pub version: i64,
     pub created_at: Ts,
     pub updated_at: Ts,
+    /// The monthly authentication quota, for the panel's rollups.
+    pub auth_quota: i64,
 }
 
 impl TenantValues {
@@ -247,6 +254,7 @@ impl TenantValues {
             version: t.version,
             created_at: Ts::new(t.created_at),
             updated_at: Ts::new(t.updated_at),
+            auth_quota: panel::auth_quota(t)?,
         })
     }
 }
@@ -377,7 +385,8 @@ impl Counters {
         }
     }
 
-    fn add(&mut self, o: Counters) {
+    /// Adds `o` to these counters.
+    pub fn add(&mut self, o: Counters) {
         *self = Counters {
             auth_attempts: self.auth_attempts + o.auth_attempts,
             auth_successes: self.auth_successes + o.auth_successes,

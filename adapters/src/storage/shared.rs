@@ -20,6 +20,7 @@
 
 mod admins;
 mod audit;
+mod panel;
 mod second_factor;
 mod sessions;
 mod settings;
@@ -29,8 +30,8 @@ mod usage;
 mod work;
 
 pub(crate) use {
-    admins::admins, audit::audit, second_factor::second_factor, sessions::sessions, settings::settings,
-    tenants::tenants, throttle::throttle, usage::usage, work::work,
+    admins::admins, audit::audit, panel::panel, second_factor::second_factor, sessions::sessions,
+    settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
 };
 
 /// A read-then-write path that concurrent transactions must take one at a time.
@@ -53,6 +54,9 @@ macro_rules! ports {
         }
         mod audit {
             $crate::storage::shared::audit!(super::$store, sqlx::$db, sqlx::$conn);
+        }
+        mod panel {
+            $crate::storage::shared::panel!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod second_factor {
             $crate::storage::shared::second_factor!(super::$store, sqlx::$conn);

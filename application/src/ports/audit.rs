@@ -12,6 +12,8 @@ use super::StoreError;
 pub struct AuditQuery {
     pub tenant: Option<TenantId>,
     pub kind: Option<AuditKind>,
+    /// Any of these kinds (empty: any kind); combines with `kind` by AND.
+    pub kinds: Vec<AuditKind>,
     pub outcome: Option<Outcome>,
     /// Matches the actor's label (username, key name) exactly.
     pub actor: Option<String>,

@@ -28,7 +28,7 @@ async fn a_fresh_session_is_valid_and_touched() {
         assert_eq!(at, NOW);
         Ok(())
     });
-    let auth = run(&m.ports(), "tok", &firefox()).await.expect("ran").expect("valid");
+    let auth = run(&m.ports(), "tok", &firefox(), Activity::User).await.expect("ran").expect("valid");
     assert!(auth.is_full());
     assert_eq!(auth.banner, None);
     assert_eq!(auth.expires_at, NOW + Duration::hours(2));
@@ -42,7 +42,8 @@ async fn idle_timeout_ends_and_audits_the_session_s18() {
         assert!(matches!(w.changes[..], [Change::EndSession { reason: EndReason::IdleTimeout, .. }]));
         assert_eq!(w.audit[0].kind, AuditKind::SessionExpired);
     });
-    let invalid = run(&m.ports(), "tok", &firefox()).await.expect("ran").expect_err("expired");
+    let invalid =
+        run(&m.ports(), "tok", &firefox(), Activity::User).await.expect("ran").expect_err("expired");
     assert_eq!(invalid, Invalid::Ended(EndReason::IdleTimeout));
 }
 
@@ -54,7 +55,8 @@ async fn another_address_is_a_suspected_hijack_s20() {
         assert_eq!(w.audit[0].kind, AuditKind::SessionHijackSuspected);
         assert_eq!(w.audit[0].ip.as_deref(), Some("198.51.100.1"));
     });
-    let invalid = run(&m.ports(), "tok", &Client::new("198.51.100.1", "Firefox")).await.expect("ran");
+    let invalid =
+        run(&m.ports(), "tok", &Client::new("198.51.100.1", "Firefox"), Activity::User).await.expect("ran");
     assert_eq!(invalid.expect_err("hijack"), Invalid::Ended(EndReason::IpChanged));
 }
 
@@ -63,7 +65,7 @@ async fn a_disabled_admin_loses_its_sessions_s19() {
     let mut m = MockPorts::new();
     ports_with(&mut m, Duration::minutes(1), AdminStatus::Disabled);
     m.expect_commit(|w| assert_eq!(w.audit[0].kind, AuditKind::SessionRevoked));
-    let invalid = run(&m.ports(), "tok", &firefox()).await.expect("ran");
+    let invalid = run(&m.ports(), "tok", &firefox(), Activity::User).await.expect("ran");
     assert_eq!(invalid.expect_err("disabled"), Invalid::Ended(EndReason::AdminDisabled));
 }
 
@@ -79,6 +81,23 @@ async fn unknown_and_ended_tokens_are_invalid() {
         }))
     });
     let ports = m.ports();
-    assert_eq!(run(&ports, "zzz", &firefox()).await.expect("ran").expect_err("unknown"), Invalid::Unknown);
-    assert_eq!(run(&ports, "end", &firefox()).await.expect("ran").expect_err("ended"), Invalid::Unknown);
+    assert_eq!(
+        run(&ports, "zzz", &firefox(), Activity::User).await.expect("ran").expect_err("unknown"),
+        Invalid::Unknown
+    );
+    assert_eq!(
+        run(&ports, "end", &firefox(), Activity::User).await.expect("ran").expect_err("ended"),
+        Invalid::Unknown
+    );
+}
+
+#[tokio::test]
+async fn a_self_reloading_page_does_not_keep_the_session_alive_s18() {
+    let mut m = MockPorts::new();
+    ports_with(&mut m, Duration::minutes(90), AdminStatus::Active);
+    // No touch expected: a background reload is checked but leaves `last_seen_at` alone.
+    let auth =
+        run(&m.ports(), "tok", &firefox(), Activity::Background).await.expect("ran").expect("still valid");
+    assert_eq!(auth.session.last_seen_at, NOW - Duration::minutes(90));
+    assert_eq!(auth.expires_at, NOW + Duration::minutes(30));
 }

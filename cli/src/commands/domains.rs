@@ -33,7 +33,12 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Remove(o) => (Action::Remove, o),
         Cmd::SetPrimary(o) => (Action::SetPrimary, o),
     };
-    let req = manage_domains::Request { tenant: tenant_ref(&opts.tenant)?, action, hostname: opts.hostname };
+    let req = manage_domains::Request {
+        tenant: tenant_ref(&opts.tenant)?,
+        action,
+        hostname: opts.hostname,
+        expected_version: None,
+    };
     let t = manage_domains::run(&ctx.ports, &ctx.actor, req).await?;
     if ctx.json() {
         return output::json(&t);

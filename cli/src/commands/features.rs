@@ -58,7 +58,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let t = update_features::run(
                 &ctx.ports,
                 &ctx.actor,
-                update_features::Request { tenant, update: Update::Patch(patch) },
+                update_features::Request { tenant, update: Update::Patch(patch), expected_version: None },
             )
             .await?;
             show(&t, ctx)

@@ -67,7 +67,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 async fn set_plan(opts: SetPlanOpts, ctx: &Ctx) -> anyhow::Result<()> {
-    let req = change_plan::Request { tenant: tenant_ref(&opts.tenant)?, plan: opts.plan.parse()? };
+    let req = change_plan::Request {
+        tenant: tenant_ref(&opts.tenant)?,
+        plan: opts.plan.parse()?,
+        expected_version: None,
+    };
     let outcome = change_plan::run(&ctx.ports, &ctx.actor, req).await?;
     if ctx.json() {
         return output::json(&outcome);

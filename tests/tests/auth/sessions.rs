@@ -9,6 +9,7 @@ use time::Duration;
 
 both!(
     idle_timeout_ends_the_session_s18,
+    a_self_refreshing_dashboard_does_not_keep_the_session_alive_s18,
     absolute_timeout_ends_an_active_session_s18,
     a_changed_ip_ends_the_session_as_a_suspected_hijack_s20,
     session_status_json,
@@ -25,6 +26,22 @@ async fn idle_timeout_ends_the_session_s18(backend: Backend) {
     let page = browser.get("/").await;
     assert_eq!((page.status, page.location()), (303, Some("/login?notice=expired")));
     assert_eq!(app.audit(AuditKind::SessionExpired).await.len(), 1);
+}
+
+async fn a_self_refreshing_dashboard_does_not_keep_the_session_alive_s18(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (browser, _) = app.login_as_owner().await;
+    let dashboard = browser.get("/").await.body;
+    assert!(dashboard.contains(r#"content="60;url=/?refresh=auto""#), "the reload is marked as background");
+    for _ in 0..5 {
+        app.advance(Duration::minutes(20));
+        assert_eq!(browser.get("/?refresh=auto").await.status, 200, "the reload itself is served");
+    }
+    // 100 minutes of reloads, no person: 20 more minutes and the session is idle for 2 h.
+    app.advance(Duration::minutes(20) + Duration::seconds(1));
+    let page = browser.get("/?refresh=auto").await;
+    assert_eq!(page.status, 303);
+    assert!(page.location().is_some_and(|l| l.starts_with("/login?") && l.ends_with("notice=expired")));
 }
 
 async fn absolute_timeout_ends_an_active_session_s18(backend: Backend) {

@@ -10,8 +10,9 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{PgStore, audit, usage};
+use super::{PgStore, audit, panel, usage};
 use crate::storage::rows::{Counters, TenantValues, Ts, backend, span, write_error};
+use crate::storage::shared::Lock;
 
 #[async_trait]
 impl BulkLoader for PgStore {
@@ -25,9 +26,12 @@ impl BulkLoader for PgStore {
         insert_tenants(&mut tx, tenants).await?;
         insert_domains(&mut tx, tenants).await?;
         copy_usage(&mut tx, usage).await?;
+        // Recorders recompute months from the daily rows: they must not miss these.
+        Self::acquire(&mut tx, Lock::UsageTotals).await?;
         for (day, delta) in Counters::sum_by_day(usage)? {
             usage::add_to_system(&mut tx, day, delta).await?;
         }
+        panel::add_loaded(&mut tx, tenants, usage).await?;
         audit::append(&mut tx, vec![audit]).await?;
         tx.commit().await.map_err(backend)
     }
@@ -51,6 +55,7 @@ struct TenantArrays {
     version: Vec<i64>,
     created_at: Vec<OffsetDateTime>,
     updated_at: Vec<OffsetDateTime>,
+    auth_quota: Vec<i64>,
 }
 
 async fn insert_tenants(conn: &mut PgConnection, tenants: &[Tenant]) -> Result<(), StoreError> {
@@ -75,13 +80,14 @@ async fn insert_tenants(conn: &mut PgConnection, tenants: &[Tenant]) -> Result<(
         a.version.push(v.version);
         a.created_at.push(v.created_at.0);
         a.updated_at.push(v.updated_at.0);
+        a.auth_quota.push(v.auth_quota);
     }
     sqlx::query(
         "INSERT INTO tenants (id, name, name_key, slug, contact_email, status, status_rank, status_reason, \
-         plan, plan_rank, features, search, version, created_at, updated_at) \
+         plan, plan_rank, features, search, version, created_at, updated_at, auth_quota) \
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::int2[], $8::text[], $9::text[], $10::int2[], $11::text[], $12::text[], $13::int8[], \
-         $14::timestamptz[], $15::timestamptz[])",
+         $14::timestamptz[], $15::timestamptz[], $16::int8[])",
     )
     .bind(a.id)
     .bind(a.name)
@@ -98,6 +104,7 @@ async fn insert_tenants(conn: &mut PgConnection, tenants: &[Tenant]) -> Result<(
     .bind(a.version)
     .bind(a.created_at)
     .bind(a.updated_at)
+    .bind(a.auth_quota)
     .execute(conn)
     .await
     .map(drop)

@@ -7,14 +7,18 @@ macro_rules! tenants {
         use gatehouse_application::ports::{
             StoreError, TenantPage, TenantQuery, TenantRepository, TenantSummary,
         };
-        use gatehouse_domain::{Hostname, Tenant, TenantId, TenantSlug};
+        use gatehouse_domain::{Hostname, Month, Plan, Tenant, TenantId, TenantSlug, TenantStatus};
         use sqlx::QueryBuilder;
         use uuid::Uuid;
 
         use $crate::storage::filters;
         use $crate::storage::rows::{
-            DomainRow, SummaryRow, TenantRow, TenantValues, Ts, backend, columns, tenant_order, write_error,
+            CountDeltas, DomainRow, SummaryRow, TenantRow, TenantValues, Ts, backend, columns, tenant_order,
+            write_error,
         };
+        use $crate::storage::shared::Lock;
+
+        use super::panel;
 
         /// The aggregate of `row`, with its domains.
         async fn load(store: &$store, row: Option<TenantRow>) -> Result<Option<Tenant>, StoreError> {
@@ -81,7 +85,7 @@ macro_rules! tenants {
             }
         }
 
-        /// A tenant statement with the row's values bound as `$1` … `$15` in column order. The
+        /// A tenant statement with the row's values bound as `$1` … `$16` in column order. The
         /// `INSERT` uses them all; the `UPDATE` refers to the same numbers and skips `$14`
         /// (`created_at` never changes), so one bind list serves both.
         fn with_values<'q>(
@@ -104,30 +108,42 @@ macro_rules! tenants {
                 .bind(v.version)
                 .bind(v.created_at)
                 .bind(v.updated_at)
+                .bind(v.auth_quota)
         }
 
-        /// Inserts a new tenant and its domains.
-        pub(super) async fn insert(conn: &mut $conn, t: &Tenant) -> Result<(), StoreError> {
+        /// Inserts a new tenant and its domains, counting it in `counts`.
+        pub(super) async fn insert(conn: &mut $conn, t: &Tenant, counts: &mut CountDeltas) -> Result<(), StoreError> {
             let v = TenantValues::of(t)?;
             with_values(
                 "INSERT INTO tenants (id, name, name_key, slug, contact_email, status, status_rank, \
-                 status_reason, plan, plan_rank, features, search, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 status_reason, plan, plan_rank, features, search, version, created_at, updated_at, auth_quota) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 &v,
             )
             .execute(&mut *conn)
             .await
             .map_err(|e| write_error(e, &v.slug))?;
+            counts.add(t.status, t.plan);
             insert_domains(conn, t).await
         }
 
-        /// Saves a changed tenant if nobody saved it since it was loaded, replacing its domains.
-        pub(super) async fn update(conn: &mut $conn, t: &Tenant) -> Result<(), StoreError> {
+        /// Saves a changed tenant if nobody saved it since it was loaded, replacing its domains;
+        /// moves it between `counts` cells, and re-rates its months from this one on when its
+        /// plan or quota changed.
+        pub(super) async fn update(conn: &mut $conn, t: &Tenant, counts: &mut CountDeltas) -> Result<(), StoreError> {
             let v = TenantValues::of(t)?;
+            let old: Option<(String, String, i64)> =
+                sqlx::query_as("SELECT status, plan, auth_quota FROM tenants WHERE id = $1 AND version = $2")
+                    .bind(v.id)
+                    .bind(v.version)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
             let updated = with_values(
                 "UPDATE tenants SET name = $2, name_key = $3, slug = $4, contact_email = $5, status = $6, \
                  status_rank = $7, status_reason = $8, plan = $9, plan_rank = $10, features = $11, \
-                 search = $12, version = version + 1, updated_at = $15 WHERE id = $1 AND version = $13",
+                 search = $12, version = version + 1, updated_at = $15, auth_quota = $16 \
+                 WHERE id = $1 AND version = $13",
                 &v,
             )
             .execute(&mut *conn)
@@ -143,6 +159,20 @@ macro_rules! tenants {
                     Some(_) => StoreError::VersionConflict { expected: t.version },
                     None => StoreError::NotFound,
                 });
+            }
+            // The row matched `version` when read and when updated (the update's row lock came
+            // after the read, but a concurrent save would have bumped the version first).
+            if let Some((status, plan, quota)) = old {
+                let status: TenantStatus = status.parse().map_err(StoreError::backend)?;
+                let plan: Plan = plan.parse().map_err(StoreError::backend)?;
+                counts.remove(status, plan);
+                counts.add(t.status, t.plan);
+                if plan != t.plan || quota != v.auth_quota {
+                    // A usage recorder must not recompute a month with the old quota after this.
+                    <$store>::acquire(conn, Lock::UsageTotals).await?;
+                    panel::refresh_months(conn, v.id, t.plan, v.auth_quota, Month::of(t.updated_at.date()))
+                        .await?;
+                }
             }
             sqlx::query("DELETE FROM tenant_domains WHERE tenant_id = $1")
                 .bind(v.id)

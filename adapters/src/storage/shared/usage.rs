@@ -1,16 +1,21 @@
-//! Usage counters: tenant-days replaced idempotently, system-wide totals kept in step by the
-//! difference each replacement makes.
+//! Usage counters: tenant-days replaced idempotently, system-wide and per-plan totals kept in
+//! step by the difference each replacement makes, and each touched tenant-month recomputed
+//! (see [`panel`](super::panel)).
 
 /// Implements `UsageRepository` for `$store`; `add_to_system` serves the bulk loaders too.
 macro_rules! usage {
     ($store:ty, $conn:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{StoreError, UsageRepository};
-        use gatehouse_domain::{DailyUsage, TenantId, UsageTotals};
+        use std::collections::{BTreeMap, BTreeSet};
+
+        use gatehouse_domain::{DailyUsage, Month, Plan, TenantId, UsageTotals};
         use time::Date;
 
         use $crate::storage::rows::{Counters, SystemRow, UsageRow, backend, columns};
         use $crate::storage::shared::Lock;
+
+        use super::panel;
 
         #[async_trait]
         impl UsageRepository for $store {
@@ -19,6 +24,8 @@ macro_rules! usage {
                 // Each day's old counters are read to adjust the system totals by the difference;
                 // two recorders of one day must not both read the same old row.
                 <$store>::acquire(&mut tx, Lock::UsageTotals).await?;
+                let mut plans: BTreeMap<TenantId, Option<Plan>> = BTreeMap::new();
+                let mut months: BTreeSet<(TenantId, Month)> = BTreeSet::new();
                 for day in days {
                     let sql =
                         format!("SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day = $2", columns::USAGE);
@@ -33,7 +40,24 @@ macro_rules! usage {
                         None => Counters::default(),
                     };
                     upsert_day(&mut tx, day).await?;
-                    add_to_system(&mut tx, day.day, Counters::of(day)?.minus(old)).await?;
+                    let delta = Counters::of(day)?.minus(old);
+                    add_to_system(&mut tx, day.day, delta).await?;
+                    let plan = match plans.get(&day.tenant_id) {
+                        Some(plan) => *plan,
+                        None => {
+                            let plan = panel::plan_of(&mut tx, day.tenant_id).await?;
+                            plans.insert(day.tenant_id, plan);
+                            plan
+                        }
+                    };
+                    if let Some(plan) = plan {
+                        panel::add_to_plan(&mut tx, day.day, plan.as_str(), delta).await?;
+                    }
+                    months.insert((day.tenant_id, Month::of(day.day)));
+                }
+                // After every day is written: each touched month is recomputed once, exactly.
+                for (tenant, month) in months {
+                    panel::recompute_month(&mut tx, tenant, month).await?;
                 }
                 tx.commit().await.map_err(backend)
             }

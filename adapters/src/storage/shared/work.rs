@@ -6,17 +6,18 @@ macro_rules! work {
         use async_trait::async_trait;
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
 
-        use super::{admins, audit, second_factor, sessions, settings, tenants};
-        use $crate::storage::rows::backend;
+        use super::{admins, audit, panel, second_factor, sessions, settings, tenants};
+        use $crate::storage::rows::{CountDeltas, backend};
 
         #[async_trait]
         impl UnitOfWork for $store {
             async fn commit(&self, work: Work) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
+                let mut counts = CountDeltas::default();
                 for change in &work.changes {
                     match change {
-                        Change::InsertTenant(t) => tenants::insert(&mut tx, t).await?,
-                        Change::UpdateTenant(t) => tenants::update(&mut tx, t).await?,
+                        Change::InsertTenant(t) => tenants::insert(&mut tx, t, &mut counts).await?,
+                        Change::UpdateTenant(t) => tenants::update(&mut tx, t, &mut counts).await?,
                         Change::InsertAdmin(a) => admins::insert(&mut tx, a).await?,
                         Change::UpdateAdmin(a) => admins::update(&mut tx, a).await?,
                         Change::InsertSession(s) => sessions::insert(&mut tx, s).await?,
@@ -52,6 +53,7 @@ macro_rules! work {
                         }
                     }
                 }
+                panel::add_counts(&mut tx, &counts).await?;
                 // Last, so that PostgreSQL holds the chain's lock as briefly as possible.
                 audit::append(&mut tx, work.audit).await?;
                 tx.commit().await.map_err(backend)

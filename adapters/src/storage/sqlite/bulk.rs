@@ -8,8 +8,9 @@ use gatehouse_application::ports::{BulkLoader, StoreError};
 use gatehouse_domain::{AuditEvent, DailyUsage, Tenant};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{SqliteStore, audit, usage};
+use super::{SqliteStore, audit, panel, usage};
 use crate::storage::rows::{Counters, TenantValues, Ts, backend, span, write_error};
+use crate::storage::shared::Lock;
 
 /// SQLite's default limit of bound parameters per statement (3.32+), with room to spare.
 const MAX_PARAMS: usize = 32_000;
@@ -26,20 +27,23 @@ impl BulkLoader for SqliteStore {
         insert_tenants(&mut tx, tenants).await?;
         insert_domains(&mut tx, tenants).await?;
         insert_usage(&mut tx, usage).await?;
+        // Recorders recompute months from the daily rows: they must not miss these.
+        Self::acquire(&mut tx, Lock::UsageTotals).await?;
         for (day, delta) in Counters::sum_by_day(usage)? {
             usage::add_to_system(&mut tx, day, delta).await?;
         }
+        panel::add_loaded(&mut tx, tenants, usage).await?;
         audit::append(&mut tx, vec![audit]).await?;
         tx.commit().await.map_err(backend)
     }
 }
 
 async fn insert_tenants(conn: &mut SqliteConnection, tenants: &[Tenant]) -> Result<(), StoreError> {
-    for chunk in tenants.chunks(MAX_PARAMS / 15) {
+    for chunk in tenants.chunks(MAX_PARAMS / 16) {
         let values = chunk.iter().map(TenantValues::of).collect::<Result<Vec<_>, _>>()?;
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO tenants (id, name, name_key, slug, contact_email, status, status_rank, status_reason, \
-             plan, plan_rank, features, search, version, created_at, updated_at) ",
+             plan, plan_rank, features, search, version, created_at, updated_at, auth_quota) ",
         );
         qb.push_values(values, |mut row, v| {
             row.push_bind(v.id)
@@ -56,7 +60,8 @@ async fn insert_tenants(conn: &mut SqliteConnection, tenants: &[Tenant]) -> Resu
                 .push_bind(v.search)
                 .push_bind(v.version)
                 .push_bind(v.created_at)
-                .push_bind(v.updated_at);
+                .push_bind(v.updated_at)
+                .push_bind(v.auth_quota);
         });
         qb.build()
             .execute(&mut *conn)

@@ -26,7 +26,7 @@ pub async fn run(opts: Opts, to: TenantStatus, ctx: &Ctx) -> anyhow::Result<()> 
     if to == TenantStatus::Cancelled {
         prompt::confirm(&format!("Cancel tenant {tenant} for good? This cannot be undone."), opts.yes)?;
     }
-    let req = change_tenant_status::Request { tenant, to, reason: opts.reason };
+    let req = change_tenant_status::Request { tenant, to, reason: opts.reason, expected_version: None };
     let t = change_tenant_status::run(&ctx.ports, &ctx.actor, req).await?;
     if ctx.json() {
         output::json(&t)
