@@ -6,7 +6,6 @@ use serde::Serialize;
 use time::Date;
 
 use crate::dashboard::{DayPoint, fill_days};
-use crate::ports::PlanDay;
 use crate::{Ports, Result};
 
 /// The analytics of one month.
@@ -53,8 +52,8 @@ pub async fn run(ports: &Ports, actor: &Actor, month: Month) -> Result<Analytics
         .iter()
         .map(|plan| {
             let days: Vec<(Date, UsageTotals)> =
-                rows.iter().filter(|r| r.plan == *plan).map(|r| (r.day, r.totals.clone())).collect();
-            let totals = sum(rows.iter().filter(|r| r.plan == *plan));
+                rows.iter().filter(|r| r.plan == *plan).map(|r| (r.day, r.totals)).collect();
+            let totals = UsageTotals::combine(rows.iter().filter(|r| r.plan == *plan).map(|r| r.totals));
             PlanAnalytics {
                 plan: *plan,
                 days: fill_days(from, to, &days),
@@ -66,31 +65,10 @@ pub async fn run(ports: &Ports, actor: &Actor, month: Month) -> Result<Analytics
     Ok(Analytics { month, from, to, plans })
 }
 
-/// Sums plan-days: counters add up, the response time is weighted by attempts.
-fn sum<'a>(days: impl Iterator<Item = &'a PlanDay>) -> UsageTotals {
-    let mut t = UsageTotals::default();
-    let mut weighted: u128 = 0;
-    for d in days {
-        let x = &d.totals;
-        t.days += 1;
-        t.auth_attempts += x.auth_attempts;
-        t.auth_successes += x.auth_successes;
-        t.auth_failures += x.auth_failures;
-        t.peak_active_users = t.peak_active_users.max(x.peak_active_users);
-        t.api_calls += x.api_calls;
-        t.sms_sent += x.sms_sent;
-        t.emails_sent += x.emails_sent;
-        weighted += u128::from(x.avg_response_ms) * u128::from(x.auth_attempts);
-    }
-    if t.auth_attempts > 0 {
-        t.avg_response_ms = u32::try_from(weighted / u128::from(t.auth_attempts)).unwrap_or(u32::MAX);
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::PlanDay;
     use crate::testing::{MockPorts, cli};
     use time::macros::date;
 

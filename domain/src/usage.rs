@@ -46,7 +46,7 @@ fn rate(part: u64, whole: u64) -> Option<f64> {
 }
 
 /// Counters summed over several days (a month to date, a billing month, a chart bucket).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageTotals {
     pub days: u32,
     pub auth_attempts: u64,
@@ -61,20 +61,42 @@ pub struct UsageTotals {
     pub avg_response_ms: u32,
 }
 
+impl From<&DailyUsage> for UsageTotals {
+    fn from(d: &DailyUsage) -> Self {
+        UsageTotals {
+            days: 1,
+            auth_attempts: d.auth_attempts,
+            auth_successes: d.auth_successes,
+            auth_failures: d.auth_failures,
+            peak_active_users: d.active_users,
+            api_calls: d.api_calls,
+            sms_sent: d.sms_sent,
+            emails_sent: d.emails_sent,
+            avg_response_ms: d.avg_response_ms,
+        }
+    }
+}
+
 impl UsageTotals {
     pub fn sum<'a>(days: impl IntoIterator<Item = &'a DailyUsage>) -> Self {
+        Self::combine(days.into_iter().map(UsageTotals::from))
+    }
+
+    /// Several periods' totals as one: counters add up, the peak is the highest, and the
+    /// response time is averaged over attempts.
+    pub fn combine(parts: impl IntoIterator<Item = UsageTotals>) -> Self {
         let mut t = UsageTotals::default();
         let mut weighted_ms: u128 = 0;
-        for d in days {
-            t.days += 1;
-            t.auth_attempts += d.auth_attempts;
-            t.auth_successes += d.auth_successes;
-            t.auth_failures += d.auth_failures;
-            t.peak_active_users = t.peak_active_users.max(d.active_users);
-            t.api_calls += d.api_calls;
-            t.sms_sent += d.sms_sent;
-            t.emails_sent += d.emails_sent;
-            weighted_ms += u128::from(d.avg_response_ms) * u128::from(d.auth_attempts);
+        for p in parts {
+            t.days += p.days;
+            t.auth_attempts += p.auth_attempts;
+            t.auth_successes += p.auth_successes;
+            t.auth_failures += p.auth_failures;
+            t.peak_active_users = t.peak_active_users.max(p.peak_active_users);
+            t.api_calls += p.api_calls;
+            t.sms_sent += p.sms_sent;
+            t.emails_sent += p.emails_sent;
+            weighted_ms += u128::from(p.avg_response_ms) * u128::from(p.auth_attempts);
         }
         if t.auth_attempts > 0 {
             t.avg_response_ms = u32::try_from(weighted_ms / u128::from(t.auth_attempts)).unwrap_or(u32::MAX);

@@ -7,3 +7,27 @@ pub mod fixtures;
 pub mod storage;
 
 pub use storage::{TestDb, postgres_db, sqlite_db};
+
+/// Runs each listed `async fn name(backend: Backend)` once per database, as `sqlite::name` and
+/// `postgres::name` (whose app prints a loud SKIPPED line without a PostgreSQL server).
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::app::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::app::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}

@@ -2,27 +2,8 @@
 //! and (when `GATEHOUSE_TEST_DATABASE_URL` is set) PostgreSQL, each test on a fresh database
 //! with its own manual clock. Test names cite the SECURITY.md items they check.
 
-/// Runs each listed `async fn name(backend)` once per database.
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(gatehouse_tests::app::Backend::Sqlite).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(gatehouse_tests::app::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
-}
+#[macro_use]
+extern crate gatehouse_tests;
 
 #[path = "auth/flow.rs"]
 mod flow;

@@ -8,27 +8,8 @@ use gatehouse_application::register_tenant;
 use gatehouse_domain::{Actor, AuditKind, DailyUsage, Plan, Role, Tenant};
 use gatehouse_tests::app::{Backend, TestApp, spawn_app};
 
-/// Runs each listed `async fn name(backend)` once per database.
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(gatehouse_tests::app::Backend::Sqlite).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(gatehouse_tests::app::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
-}
+#[macro_use]
+extern crate gatehouse_tests;
 
 both!(
     the_dashboard_shows_health_counts_charts_and_top_tenants,

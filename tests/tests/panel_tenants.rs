@@ -3,27 +3,8 @@
 //! pages, bulk actions and CSV export; registration; one tenant's page and its forms; and the
 //! guards every form has (permissions S24/S26, CSRF S22, escaping, `no-store` S21).
 
-/// Runs each listed `async fn name(backend)` once per database.
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(gatehouse_tests::app::Backend::Sqlite).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(gatehouse_tests::app::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
-}
+#[macro_use]
+extern crate gatehouse_tests;
 
 #[path = "panel_tenants/bulk_export.rs"]
 mod bulk_export;
