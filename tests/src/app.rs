@@ -179,7 +179,13 @@ impl Browser {
     }
 
     /// A browser that sends `headers` on every request (a forwarded-for address, say).
-    pub fn with_headers(app: &TestApp, mut headers: HeaderMap) -> Browser {
+    pub fn with_headers(app: &TestApp, headers: HeaderMap) -> Browser {
+        Browser::at(&app.base, headers)
+    }
+
+    /// A browser on any served Gatehouse at `base` (`http://host:port`), not only a [`TestApp`]
+    /// (the benchmark serves one on the real clock).
+    pub fn at(base: &str, mut headers: HeaderMap) -> Browser {
         let jar = Arc::new(Jar::default());
         headers.entry("user-agent").or_insert(reqwest::header::HeaderValue::from_static("TestBrowser/1.0"));
         let client = reqwest::Client::builder()
@@ -188,7 +194,7 @@ impl Browser {
             .default_headers(headers)
             .build()
             .expect("client");
-        Browser { client, jar, base: app.base.clone() }
+        Browser { client, jar, base: base.to_owned() }
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
@@ -267,53 +273,12 @@ impl TestApp {
     /// The whole first run in `browser`: the set-up link, the owner's account, TOTP enrolment.
     /// Returns the owner with the recovery codes the server showed.
     pub async fn first_run(&self, browser: &Browser) -> Account {
-        let token = gatehouse_application::first_run::issue_token(&self.ports)
-            .await
-            .expect("issued")
-            .expect("no admin yet");
-        let setup = format!("/setup?token={}", token.expose());
-        let page = browser.get(&setup).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
-        let csrf = page.csrf().expect("csrf");
-        let done = browser
-            .post_raw(
-                "/setup",
-                &[
-                    ("csrf", &csrf),
-                    ("token", token.expose()),
-                    ("username", OWNER),
-                    ("email", "owner@gatehouse.example"),
-                    ("password", OWNER_PASSWORD),
-                    ("password_confirm", OWNER_PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!((done.status, done.location()), (303, Some("/account/2fa/setup")), "{}", done.body);
-        let (secret, recovery_codes) = self.enrol(browser).await;
-        Account { username: OWNER.into(), password: OWNER_PASSWORD.into(), secret, recovery_codes }
+        first_run_on(&self.ports, browser, || self.clock_now()).await
     }
 
     /// TOTP enrolment in `browser` (partial or full session): scans the key, confirms a code.
     pub async fn enrol(&self, browser: &Browser) -> (Vec<u8>, Vec<String>) {
-        let page = browser.get("/account/2fa/setup").await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        assert!(page.body.contains("<svg"), "the QR code is inline SVG");
-        let key = between(&page.body, r#"<code class="key">"#, "<").expect("manual key");
-        let secret = totp::base32_decode(&key).expect("base32 key");
-        assert_eq!(secret.len(), 20, "S6: 160-bit secret");
-        let csrf = page.csrf().expect("csrf");
-        let code = self.code(&secret);
-        let done = browser.post_raw("/account/2fa/setup", &[("csrf", &csrf), ("code", &code)]).await;
-        assert_eq!(done.status, 200, "{}", done.body);
-        let codes: Vec<String> = done
-            .body
-            .split("<li><code>")
-            .skip(1)
-            .filter_map(|s| s.split('<').next().map(str::to_owned))
-            .collect();
-        assert_eq!(codes.len(), 10, "ten recovery codes shown once: {}", done.body);
-        (secret, codes)
+        enrol_on(browser, || self.clock_now()).await
     }
 
     /// The password step; the page answered (a redirect on success).
@@ -376,6 +341,58 @@ impl TestApp {
     pub async fn drop_audit_update_trigger(&self) {
         self.db.drop_audit_update_trigger().await;
     }
+}
+
+/// The whole first run of the app whose ports are `ports`, in `browser`, with TOTP codes
+/// at `now()`: the set-up link, the owner's account, TOTP enrolment.
+/// Returns the owner with the recovery codes the server showed.
+pub async fn first_run_on(ports: &Ports, browser: &Browser, now: impl Fn() -> OffsetDateTime) -> Account {
+    let token =
+        gatehouse_application::first_run::issue_token(ports).await.expect("issued").expect("no admin yet");
+    let setup = format!("/setup?token={}", token.expose());
+    let page = browser.get(&setup).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    let csrf = page.csrf().expect("csrf");
+    let done = browser
+        .post_raw(
+            "/setup",
+            &[
+                ("csrf", &csrf),
+                ("token", token.expose()),
+                ("username", OWNER),
+                ("email", "owner@gatehouse.example"),
+                ("password", OWNER_PASSWORD),
+                ("password_confirm", OWNER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!((done.status, done.location()), (303, Some("/account/2fa/setup")), "{}", done.body);
+    let (secret, recovery_codes) = enrol_on(browser, &now).await;
+    Account { username: OWNER.into(), password: OWNER_PASSWORD.into(), secret, recovery_codes }
+}
+
+/// TOTP enrolment in `browser` (partial or full session): scans the key, confirms a code at
+/// `now()`.
+pub async fn enrol_on(browser: &Browser, now: impl Fn() -> OffsetDateTime) -> (Vec<u8>, Vec<String>) {
+    let page = browser.get("/account/2fa/setup").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<svg"), "the QR code is inline SVG");
+    let key = between(&page.body, r#"<code class="key">"#, "<").expect("manual key");
+    let secret = totp::base32_decode(&key).expect("base32 key");
+    assert_eq!(secret.len(), 20, "S6: 160-bit secret");
+    let csrf = page.csrf().expect("csrf");
+    let code = totp::code_at(&secret, now());
+    let done = browser.post_raw("/account/2fa/setup", &[("csrf", &csrf), ("code", &code)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let codes: Vec<String> = done
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .filter_map(|s| s.split('<').next().map(str::to_owned))
+        .collect();
+    assert_eq!(codes.len(), 10, "ten recovery codes shown once: {}", done.body);
+    (secret, codes)
 }
 
 /// HOTP/TOTP (RFC 4226, RFC 6238: SHA-1, 6 digits, 30 s) written for the tests alone.

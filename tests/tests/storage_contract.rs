@@ -43,6 +43,9 @@ macro_rules! contract {
 // The panel's read models and rollups.
 #[path = "storage_contract/panel.rs"]
 mod panel;
+// The tenant list's text search and totals.
+#[path = "storage_contract/search.rs"]
+mod search;
 // The login ports, one file each (beside this crate root, hence the paths).
 #[path = "storage_contract/second_factor.rs"]
 mod second_factor;

@@ -8,11 +8,14 @@
 //! backend's store and sqlx types. (A macro rather than generic functions: sqlx's generic
 //! executor bounds do not survive `async_trait` without a wall of higher-ranked bounds.)
 //!
-//! Each backend module provides two hooks to the generated code, and nothing else differs:
+//! Each backend module provides three hooks to the generated code, and nothing else differs:
 //! - `Store::begin_write(&self)`: a transaction that may write (SQLite: `BEGIN IMMEDIATE`);
 //! - `Store::acquire(conn, Lock)`: makes concurrent transactions take a read-then-write path
 //!   one at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing, its write
-//!   transaction already holds the database's single write lock).
+//!   transaction already holds the database's single write lock);
+//! - `Store::search_index(qb, text)`: narrows a tenant search to its text index's candidates
+//!   ([`filters::SearchIndex`](super::filters::SearchIndex); SQLite: the FTS5 trigram table;
+//!   PostgreSQL: nothing, its pg_trgm index serves the shared `LIKE` directly).
 //!
 //! The bulk loader stays per backend (`COPY` on PostgreSQL, multi-row `INSERT` on SQLite), as
 //! does connecting. SQL must not be written here unless both dialects run it unchanged; the

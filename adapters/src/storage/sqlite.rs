@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use gatehouse_application::ports::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::rows::backend;
 use super::shared::{self, Lock};
@@ -61,5 +61,18 @@ impl SqliteStore {
     #[expect(clippy::unused_async, reason = "same signature as PostgreSQL's, which waits for its lock")]
     async fn acquire(_conn: &mut SqliteConnection, _lock: Lock<'_>) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// Narrows a tenant search (of three or more characters) to the FTS5 trigram index's
+    /// candidates (`tenant_search`, migration 0004). SQLite cannot use any index for the shared
+    /// `LIKE '%…%'`, and an FTS5 table is SQLite's own syntax, hence a hook. The quoted phrase
+    /// is a substring match of its trigrams (inside quotes nothing is an operator, `""` is a
+    /// quote); the `LIKE` that follows still decides each candidate exactly.
+    fn search_index(qb: &mut QueryBuilder<Sqlite>, text: &str) {
+        // The rows hold lower-cased text: look up the same form the `LIKE` compares.
+        let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
+        qb.push(" AND id IN (SELECT tenant_id FROM tenant_search WHERE tenant_search MATCH ")
+            .push_bind(phrase)
+            .push(")");
     }
 }

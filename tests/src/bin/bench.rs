@@ -1,0 +1,143 @@
+//! `bench`: one reproducible measurement of the admin panel at scale.
+//!
+//! ```text
+//! cargo run --release -p gatehouse-tests --bin bench -- --db sqlite|postgres [--quick]
+//!     [--tenants N] [--days D] [--connections C] [--seconds S]
+//! ```
+//!
+//! From nothing it creates a database (a SQLite file in a temporary directory, or
+//! `gh_bench_<uuid>` on the PostgreSQL server of `--database-url` /
+//! `GATEHOUSE_TEST_DATABASE_URL`), migrates, seeds it with the demo generator through
+//! `seed_demo::load_chunk` (as `gatehouse-ctl demo seed` does), runs `ANALYZE`, serves the real
+//! server in-process, logs an owner in over HTTP, and drives a fixed number of connections
+//! from a load generator on a runtime (and threads) of its own against the busiest pages. It
+//! prints one `name: value unit` line per figure, writes them as JSON to
+//! `target/bench/<db>-<timestamp>.json`, and removes everything it created.
+//!
+//! A benchmark, not a test: it never runs in `cargo test`, and fails only when a step fails.
+//! New pages to measure are new [`load::Scenario`]s in [`scenarios`]. (A crate root's modules
+//! would live beside it, hence the `#[path]`s into `bench/`.)
+
+#[path = "bench/database.rs"]
+mod database;
+#[path = "bench/load.rs"]
+mod load;
+#[path = "bench/options.rs"]
+mod options;
+#[path = "bench/process.rs"]
+mod process;
+#[path = "bench/report.rs"]
+mod report;
+#[path = "bench/server.rs"]
+mod server;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use gatehouse_adapters::wiring::{Migrate, install_crypto_provider, wire};
+use serde_json::json;
+
+use crate::database::BenchDb;
+use crate::load::{Scenario, Target};
+use crate::options::Options;
+use crate::process::{CpuTimes, LOAD_THREADS, SERVER_THREADS, resident_mib};
+use crate::report::Report;
+
+fn main() -> anyhow::Result<()> {
+    let opts = Options::parse();
+    install_crypto_provider();
+    let server_runtime =
+        tokio::runtime::Builder::new_multi_thread().thread_name(SERVER_THREADS).enable_all().build()?;
+    // The load generator's own runtime and threads, so its CPU can be told from the server's.
+    let load_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.load_threads.max(1))
+        .thread_name(LOAD_THREADS)
+        .enable_all()
+        .build()?;
+    let result = server_runtime.block_on(run(&opts, load_runtime.handle()));
+    drop(load_runtime);
+    drop(server_runtime);
+    result
+}
+
+/// The pages under load; the names are the figures' prefixes.
+fn scenarios(opts: &Options, slugs: Vec<String>) -> Vec<Scenario> {
+    let search: String = serde_urlencoded::to_string([("q", opts.search.as_str())]).unwrap_or_default();
+    vec![
+        Scenario {
+            name: "tenants_list_filtered",
+            target: Target::Fixed(format!("/tenants?plan=basic&status=active&{search}")),
+        },
+        Scenario {
+            name: "tenant_page",
+            target: Target::OneOf { prefix: "/tenants/".into(), choices: Arc::new(slugs) },
+        },
+        Scenario { name: "dashboard", target: Target::Fixed("/".into()) },
+    ]
+}
+
+async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
+    let mut report = Report::default();
+    println!(
+        "bench: {} tenants × {} days on {}, {} connections, {} s per page",
+        opts.tenants(),
+        opts.days,
+        opts.db.name(),
+        opts.connections,
+        opts.seconds()
+    );
+    let db = BenchDb::create(opts).await?;
+    let settings = db.settings()?;
+
+    let started = Instant::now();
+    let wiring = wire(&settings, Migrate::Yes).await.context("creating and migrating the database")?;
+    report.figure("create_and_migrate", started.elapsed().as_secs_f64(), "s");
+    let seeded = database::seed(&wiring.ports, opts).await.context("seeding")?;
+    wiring.storage.close().await;
+    drop(wiring);
+    #[expect(clippy::cast_precision_loss, reason = "row counts far below 2^52")]
+    {
+        report.figure("seeded_tenants", seeded.tenants as f64, "count");
+        report.figure("seeded_usage_days", seeded.usage_days as f64, "count");
+    }
+    report.figure("seed_time", seeded.seconds, "s");
+    let started = Instant::now();
+    db.analyze().await.context("ANALYZE")?;
+    report.figure("analyze_time", started.elapsed().as_secs_f64(), "s");
+
+    let server = server::start(settings).await?;
+    report.figure("start_to_ready", server.start_to_ready.as_secs_f64() * 1000.0, "ms");
+    let started = Instant::now();
+    let browser = server.login().await?;
+    report.figure("first_run_and_login", started.elapsed().as_secs_f64() * 1000.0, "ms");
+    let (idle, _) = resident_mib();
+    report.figure("rss_idle", idle, "MiB");
+
+    let load = load::Settings {
+        base: server.base.clone(),
+        cookie: browser.cookie_header(),
+        user_agent: "TestBrowser/1.0".into(),
+        connections: opts.connections.max(1),
+        warmup: Duration::from_secs(opts.warmup),
+        measure: Duration::from_secs(opts.seconds()),
+    };
+    drop(browser);
+    for scenario in scenarios(opts, seeded.slugs) {
+        let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
+        let outcome = load::run(load_runtime, &load, &scenario).await?;
+        let cpu = CpuTimes::now().since(&cpu_before);
+        report.scenario(scenario.name, &outcome, &cpu, wall.elapsed().as_secs_f64());
+    }
+    let (after, peak) = resident_mib();
+    report.figure("rss_after_load", after, "MiB");
+    report.figure("rss_peak", peak, "MiB");
+    report.detail("process_cpu_total_s", json!(CpuTimes::now().process));
+
+    server.stop().await?;
+    let path = report.write(opts, seeded.usage_days)?;
+    println!("wrote {}", path.display());
+    drop(db);
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! What the process costs, read from `/proc` (Linux): CPU time per group of threads, by thread
+//! name, and resident memory.
+//!
+//! Times are in clock ticks of 1/100 s (`USER_HZ`, 100 on every Linux the project targets).
+//! A thread's ticks vanish from `/proc/self/task` when it exits, so the process total comes from
+//! `/proc/self/stat`, which keeps them.
+
+use std::collections::BTreeMap;
+
+/// Ticks per second of `/proc` CPU times.
+const USER_HZ: f64 = 100.0;
+
+/// The load generator's threads (its runtime's workers and blocking pool).
+pub const LOAD_THREADS: &str = "bench-load";
+/// The server runtime's threads (workers and blocking pool: argon2, the demo generator).
+pub const SERVER_THREADS: &str = "gh-server";
+
+/// CPU seconds (user + system) by thread group, and for the whole process.
+#[derive(Debug, Clone, Default)]
+pub struct CpuTimes {
+    pub process: f64,
+    pub groups: BTreeMap<&'static str, f64>,
+}
+
+impl CpuTimes {
+    /// Now. Missing `/proc` entries count as zero (not Linux, or a thread that just exited).
+    pub fn now() -> CpuTimes {
+        let mut times = CpuTimes {
+            process: std::fs::read_to_string("/proc/self/stat")
+                .ok()
+                .as_deref()
+                .and_then(ticks)
+                .unwrap_or(0.0),
+            groups: BTreeMap::new(),
+        };
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return times };
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+            let (Some(name), Some(seconds)) = (comm(&stat), ticks(&stat)) else { continue };
+            *times.groups.entry(group(name)).or_default() += seconds;
+        }
+        times
+    }
+
+    /// The CPU seconds spent between `earlier` and `self`.
+    pub fn since(&self, earlier: &CpuTimes) -> CpuTimes {
+        let groups = self
+            .groups
+            .iter()
+            .map(|(name, s)| (*name, s - earlier.groups.get(name).copied().unwrap_or(0.0)))
+            .collect();
+        CpuTimes { process: self.process - earlier.process, groups }
+    }
+
+    pub fn group(&self, name: &str) -> f64 {
+        self.groups.get(name).copied().unwrap_or(0.0)
+    }
+}
+
+/// Which group a thread belongs to, by its name.
+fn group(name: &str) -> &'static str {
+    if name.starts_with(LOAD_THREADS) {
+        LOAD_THREADS
+    } else if name.starts_with(SERVER_THREADS) {
+        SERVER_THREADS
+    } else if name.starts_with("sqlx-sqlite") {
+        "sqlite-workers"
+    } else {
+        "other"
+    }
+}
+
+/// The thread name of a `stat` line: between the first `(` and the last `)`.
+fn comm(stat: &str) -> Option<&str> {
+    Some(&stat[stat.find('(')? + 1..stat.rfind(')')?])
+}
+
+/// utime + stime (fields 14 and 15) in seconds.
+fn ticks(stat: &str) -> Option<f64> {
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    #[expect(clippy::cast_precision_loss, reason = "CPU ticks of one run are far below 2^52")]
+    Some((user + system) as f64 / USER_HZ)
+}
+
+/// Resident memory in MiB: (current `VmRSS`, peak `VmHWM`) of `/proc/self/status`.
+pub fn resident_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+}
