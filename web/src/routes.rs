@@ -127,7 +127,41 @@ pub fn field_error(e: &gatehouse_application::Error) -> Option<crate::views::com
     let field = e.field()?;
     let message = match e {
         Error::Domain(DomainError::Invalid(v)) => v.message.clone(),
-        other => other.to_string(),
+        // Conflicts read "slug: … is taken"; shown next to the slug field, the prefix is noise.
+        other => {
+            let text = other.to_string();
+            text.strip_prefix(&format!("{field}: ")).map_or_else(|| text.clone(), str::to_owned)
+        }
     };
     Some(crate::views::components::FieldError::new(field, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_prefixes_are_dropped_next_to_their_field() {
+        use gatehouse_application::Error;
+        use gatehouse_application::ports::Conflict;
+        for (e, want_field, want) in [
+            (
+                Error::Conflict(Conflict::DomainTaken("acme.example".into())),
+                "domain",
+                "acme.example already belongs to another tenant",
+            ),
+            (
+                Error::Conflict(Conflict::UsernameTaken("alice".into())),
+                "username",
+                "\"alice\" is already taken",
+            ),
+        ] {
+            let crate::views::components::FieldError(Some((field, message))) =
+                field_error(&e).unwrap_or_default()
+            else {
+                panic!("a field error")
+            };
+            assert_eq!((field.as_str(), message.as_str()), (want_field, want));
+        }
+    }
 }

@@ -15,7 +15,7 @@ mod new;
 
 use axum::Router;
 use axum::routing::{get, post};
-use gatehouse_application::{Error, TenantRef};
+use gatehouse_application::TenantRef;
 
 use crate::AppState;
 use crate::errors::AppError;
@@ -41,14 +41,6 @@ pub fn router() -> Router<AppState> {
 /// The tenant a URL names; an unparseable name is simply not found.
 fn tenant_ref(text: &str) -> Result<TenantRef, AppError> {
     text.parse().map_err(|_| AppError::NotFound)
-}
-
-/// The form error of `e` (see [`crate::routes::field_error`]) without the `field: ` prefix that
-/// conflict messages carry, since the message is shown next to its field anyway.
-fn form_error(e: &Error) -> Option<FieldError> {
-    let FieldError(Some((field, message))) = crate::routes::field_error(e)? else { return None };
-    let message = message.strip_prefix(&format!("{field}: ")).map_or(message.clone(), str::to_owned);
-    Some(FieldError::new(field, message))
 }
 
 /// The same error under another field name (the domain's `email` is the form's
@@ -78,17 +70,6 @@ fn values<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<It
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn conflict_prefixes_are_dropped_next_to_their_field() {
-        use gatehouse_application::ports::Conflict;
-        let e = Error::Conflict(Conflict::DomainTaken("acme.example".into()));
-        let FieldError(Some((field, message))) = form_error(&e).unwrap_or_default() else {
-            panic!("a field error")
-        };
-        assert_eq!(field, "domain");
-        assert_eq!(message, "acme.example already belongs to another tenant");
-    }
 
     #[test]
     fn form_fields_keep_repeats_and_survive_garbage() {

@@ -15,10 +15,11 @@ use gatehouse_application::ports::{Page, TenantQuery};
 use gatehouse_application::{Error, TenantRef, list_tenants};
 use gatehouse_domain::{MfaMethod, Plan, TenantId};
 
-use super::{ListParams, fields, form_error, value, values};
+use super::{ListParams, fields, value, values};
 use crate::AppState;
 use crate::auth::Full;
 use crate::errors::AppError;
+use crate::routes::field_error;
 use crate::views::Ctx;
 use crate::views::components::FieldError;
 use crate::views::tenants::Flash;
@@ -198,7 +199,7 @@ pub async fn run(
             )
             .await
         }
-        Err(e) => match form_error(&e) {
+        Err(e) => match field_error(&e) {
             Some(errors) => {
                 render(&state, &ctx, &auth, &c, (&errors, &[]), StatusCode::UNPROCESSABLE_ENTITY).await
             }

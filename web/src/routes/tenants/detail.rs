@@ -24,10 +24,11 @@ use gatehouse_application::{
 };
 use gatehouse_domain::{Actor, Plan, TenantStatus, ValidationError};
 
-use super::{fields, form_error, tenant_ref, value};
+use super::{fields, tenant_ref, value};
 use crate::AppState;
 use crate::auth::Full;
 use crate::errors::AppError;
+use crate::routes::field_error;
 use crate::views::Ctx;
 use crate::views::components::FieldError;
 use crate::views::tenants::Flash;
@@ -119,7 +120,7 @@ where
     match op(TenantRef::from(details.tenant.id), version).await {
         Ok(out) => Ok(Ok(out)),
         Err(Error::VersionConflict(_)) => Ok(Err(Refusal::Stale)),
-        Err(e) => form_error(&e).map(|f| Err(Refusal::Field(f))).ok_or_else(|| e.into()),
+        Err(e) => field_error(&e).map(|f| Err(Refusal::Field(f))).ok_or_else(|| e.into()),
     }
 }
 

@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gatehouse_application::register_tenant;
 use gatehouse_domain::Plan;
 
-use super::{form_error, renamed};
+use super::renamed;
 use crate::AppState;
 use crate::auth::Full;
 use crate::errors::AppError;
+use crate::routes::field_error;
 use crate::views::Ctx;
 use crate::views::components::FieldError;
 use crate::views::tenants::new::{NewTenantForm, page};
@@ -51,7 +52,7 @@ pub async fn create(
             let to = format!("{}?{}", href(t.slug.as_str(), t.id), Flash::Created.query());
             Ok(Redirect::to(&to).into_response())
         }
-        Err(e) => match form_error(&e) {
+        Err(e) => match field_error(&e) {
             Some(errors) => {
                 let errors = renamed(renamed(errors, "email", "contact_email"), "domain", "domains");
                 Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &f, &errors)).into_response())
