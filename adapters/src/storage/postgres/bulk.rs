@@ -10,9 +10,8 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{PgStore, audit, panel, usage};
+use super::{PgStore, audit, usage};
 use crate::storage::rows::{Counters, TenantValues, Ts, backend, span, write_error};
-use crate::storage::shared::Lock;
 
 #[async_trait]
 impl BulkLoader for PgStore {
@@ -26,12 +25,7 @@ impl BulkLoader for PgStore {
         insert_tenants(&mut tx, tenants).await?;
         insert_domains(&mut tx, tenants).await?;
         copy_usage(&mut tx, usage).await?;
-        // Recorders recompute months from the daily rows: they must not miss these.
-        Self::acquire(&mut tx, Lock::UsageTotals).await?;
-        for (day, delta) in Counters::sum_by_day(usage)? {
-            usage::add_to_system(&mut tx, day, delta).await?;
-        }
-        panel::add_loaded(&mut tx, tenants, usage).await?;
+        usage::totals_after_load(&mut tx, tenants, usage).await?;
         audit::append(&mut tx, vec![audit]).await?;
         tx.commit().await.map_err(backend)
     }

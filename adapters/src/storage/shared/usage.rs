@@ -2,14 +2,14 @@
 //! step by the difference each replacement makes, and each touched tenant-month recomputed
 //! (see [`panel`](super::panel)).
 
-/// Implements `UsageRepository` for `$store`; `add_to_system` serves the bulk loaders too.
+/// Implements `UsageRepository` for `$store`; `totals_after_load` ends both bulk loaders.
 macro_rules! usage {
     ($store:ty, $conn:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{StoreError, UsageRepository};
         use std::collections::{BTreeMap, BTreeSet};
 
-        use gatehouse_domain::{DailyUsage, Month, Plan, TenantId, UsageTotals};
+        use gatehouse_domain::{DailyUsage, Month, Plan, Tenant, TenantId, UsageTotals};
         use time::Date;
 
         use $crate::storage::rows::{Counters, SystemRow, UsageRow, backend, columns};
@@ -123,6 +123,21 @@ macro_rules! usage {
             .await
             .map(drop)
             .map_err(backend)
+        }
+
+        /// What a bulk load owes the rollups once its rows are in, in this order: the usage lock
+        /// (recorders recompute months from the daily rows and must not miss these), the
+        /// system-wide days, then the panel's monthly rows and counts.
+        pub(super) async fn totals_after_load(
+            conn: &mut $conn,
+            tenants: &[Tenant],
+            usage: &[DailyUsage],
+        ) -> Result<(), StoreError> {
+            <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
+            for (day, delta) in Counters::sum_by_day(usage)? {
+                add_to_system(&mut *conn, day, delta).await?;
+            }
+            panel::add_loaded(conn, tenants, usage).await
         }
 
         /// Adds `delta` to the system-wide totals of `day`. (The old values are qualified with

@@ -8,9 +8,8 @@ use gatehouse_application::ports::{BulkLoader, StoreError};
 use gatehouse_domain::{AuditEvent, DailyUsage, Tenant};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{SqliteStore, audit, panel, usage};
+use super::{SqliteStore, audit, usage};
 use crate::storage::rows::{Counters, TenantValues, Ts, backend, span, write_error};
-use crate::storage::shared::Lock;
 
 /// SQLite's default limit of bound parameters per statement (3.32+), with room to spare.
 const MAX_PARAMS: usize = 32_000;
@@ -27,12 +26,7 @@ impl BulkLoader for SqliteStore {
         insert_tenants(&mut tx, tenants).await?;
         insert_domains(&mut tx, tenants).await?;
         insert_usage(&mut tx, usage).await?;
-        // Recorders recompute months from the daily rows: they must not miss these.
-        Self::acquire(&mut tx, Lock::UsageTotals).await?;
-        for (day, delta) in Counters::sum_by_day(usage)? {
-            usage::add_to_system(&mut tx, day, delta).await?;
-        }
-        panel::add_loaded(&mut tx, tenants, usage).await?;
+        usage::totals_after_load(&mut tx, tenants, usage).await?;
         audit::append(&mut tx, vec![audit]).await?;
         tx.commit().await.map_err(backend)
     }
