@@ -313,7 +313,7 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 /// The upstream base URL; a missing final `/` is added so relative calls keep the whole path.
-fn parse_base_url(v: &str) -> Result<reqwest::Url, ConfigError> {
+pub(crate) fn parse_base_url(v: &str) -> Result<reqwest::Url, ConfigError> {
     let err = || {
         ConfigError::new(
             "MFA_SYSTEM_API_URL",

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod probe;
 pub mod storage;
 pub mod system;
+pub mod upstream;
 pub mod wiring;
 
 pub use storage::Storage;

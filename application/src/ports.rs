@@ -12,6 +12,7 @@ mod probe;
 mod store;
 mod system;
 mod tenants;
+mod upstream;
 mod usage;
 
 use std::sync::Arc;
@@ -29,6 +30,12 @@ pub use system::{Clock, IdGenerator, PasswordHasher, SecretString};
 pub use tenants::{
     Page, SortDirection, TenantPage, TenantQuery, TenantRepository, TenantSort, TenantSummary,
 };
+pub use upstream::{
+    AuthLogEntry, AuthLogPage, AuthLogQuery, Check, ConnectionState, ConnectionStatus, Endpoint, FeaturesAck,
+    FeaturesPush, MAX_AUTH_LOG_DAYS, MAX_AUTH_LOG_PAGE, MAX_USER_PAGE, MfaUpstream, Registered, StatsDay,
+    TenantRegistration, TenantStats, UpstreamCall, UpstreamError, UpstreamHealth, UpstreamTarget,
+    UpstreamUser, UserPage, check_user_limit,
+};
 pub use usage::{BulkLoader, UsageRepository};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -37,7 +44,7 @@ pub use {
     auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens,
     auth::MockTotpService, panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork,
     system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
-    usage::MockBulkLoader, usage::MockUsageRepository,
+    upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
