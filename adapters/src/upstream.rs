@@ -67,7 +67,8 @@ pub struct UpstreamConfig {
 }
 
 impl UpstreamConfig {
-    /// The default upstream at `base_url` (kept as given: it should end in `/`).
+    /// The default upstream at `base_url` (a missing final `/` is added when the client is
+    /// built, so relative calls keep the whole path).
     pub fn new(base_url: Url, api_key: SecretString) -> Self {
         UpstreamConfig { base_url: Some(base_url), api_key: Some(api_key), ..UpstreamConfig::defaults() }
     }
@@ -168,7 +169,7 @@ impl HttpUpstream {
             .map_err(|e| ClientError(e.to_string()))?;
         let default = match (&config.base_url, &config.api_key) {
             (Some(base), Some(key)) => DefaultUpstream::Configured {
-                link: Arc::new(Link::new(base.clone(), &config)),
+                link: Arc::new(Link::new(directory(base.clone()), &config)),
                 auth: bearer(key.expose_secret()).ok_or_else(|| {
                     ClientError("MFA_SYSTEM_API_KEY contains characters not allowed in a header".to_owned())
                 })?,
@@ -471,6 +472,15 @@ fn bearer(key: &str) -> Option<HeaderValue> {
 fn endpoint_url(endpoint: &Endpoint) -> Result<Url, UpstreamError> {
     crate::config::parse_base_url(&endpoint.base_url)
         .map_err(|e| UpstreamError::InvalidRequest(format!("the endpoint URL {}", e.message)))
+}
+
+/// `base` ending in `/`: `Url::join` would otherwise replace its last segment.
+fn directory(mut base: Url) -> Url {
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base
 }
 
 /// A base URL fit to show: no user name or password in it.

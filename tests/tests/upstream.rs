@@ -12,6 +12,8 @@ mod calls;
 mod contract;
 #[path = "upstream/faults.rs"]
 mod faults;
+#[path = "upstream/load.rs"]
+mod load;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -34,11 +34,20 @@ pub fn user_count(tenant: Uuid) -> u64 {
     5 + seed(tenant) % 496
 }
 
+/// The tenant's typical attempts on a weekday.
+fn scale(tenant: Uuid) -> u64 {
+    20 + seed(tenant) % 2_000
+}
+
+/// Authentications before the current month (a stand-in's history has no detail, only a sum).
+pub fn earlier_authentications(tenant: Uuid, today: Date) -> u64 {
+    scale(tenant) * (300 + u64::from(today.ordinal()))
+}
+
 /// The tenant's counters of one day.
 pub fn day(tenant: Uuid, date: Date) -> Day {
-    let s = seed(tenant);
-    let r = mix(s, day_number(date));
-    let scale = 20 + s % 2_000;
+    let r = mix(seed(tenant), day_number(date));
+    let scale = scale(tenant);
     let weekend = matches!(date.weekday(), time::Weekday::Saturday | time::Weekday::Sunday);
     let attempts = pct(pct(scale, if weekend { 60 } else { 100 }), 80 + r % 41);
     let failures = pct(attempts, 1 + (r >> 8) % 8);

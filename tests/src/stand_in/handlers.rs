@@ -104,13 +104,12 @@ pub(super) async fn stats(
     };
     let month = generate::days(id, today.replace_day(1).unwrap_or(today), today);
     let (attempts, successes) = month.iter().fold((0, 0), |(a, s), d| (a + d.attempts, s + d.successes));
-    let year = generate::days(id, today - Days::days(364), today);
     #[expect(clippy::cast_precision_loss, reason = "a percentage")]
     let rate = if attempts == 0 { 0.0 } else { (successes as f64 / attempts as f64 * 1000.0).round() / 10.0 };
     Ok(Json(wire::Stats {
         total_users: generate::user_count(id),
         active_users: month.last().map_or(0, |d| d.active_users),
-        total_authentications: year.iter().map(|d| d.attempts).sum(),
+        total_authentications: attempts + generate::earlier_authentications(id, today),
         monthly_authentications: attempts,
         success_rate: rate,
         daily,

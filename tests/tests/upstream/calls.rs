@@ -27,8 +27,10 @@ async fn health_answers_and_the_connection_is_up() {
     assert_eq!(status.upstream_version.as_deref(), Some("stand-in 1.0"));
     assert_eq!(status.recent.len(), 1);
     assert_eq!((status.recent[0].attempts, status.recent[0].error.as_ref()), (1, None));
+    let (no_slash, _) = adapter(config(stand_in.url.trim_end_matches('/')));
+    no_slash.health().await.expect("the final / is added");
     let seen = stand_in.requests();
-    assert_eq!(seen.len(), 1);
+    assert_eq!(seen.len(), 2);
     assert!(seen[0].bearer_ok);
     assert_eq!(seen[0].contract.as_deref(), Some("1"));
     assert_eq!(seen[0].tenant_id, None, "health is not a tenant call");
