@@ -18,6 +18,7 @@ use crate::crypto::{RfcTotp, ServerKeys};
 use crate::probe::Probe;
 use crate::storage::Storage;
 use crate::system::{Argon2Hasher, SystemClock, UuidV7Ids};
+use crate::upstream::{HttpUpstream, UpstreamConfig};
 
 /// Whether to apply pending migrations after connecting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,8 @@ pub enum WireError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot build the MFA upstream client: {0}")]
+    Upstream(#[from] crate::upstream::ClientError),
 }
 
 /// Installs ring as rustls's process-wide crypto provider, once. TLS clients (Postgres over
@@ -79,6 +82,7 @@ pub async fn wire_with(
     if migrate == Migrate::Yes {
         storage.migrate().await?;
     }
+    let clock_for_upstream = clock.clone();
     let ports = Ports {
         tenants: storage.tenants.clone(),
         usage: storage.usage.clone(),
@@ -98,6 +102,10 @@ pub async fn wire_with(
         tokens: Arc::new(keys.tokens()),
         panel: storage.panel.clone(),
         probe: Arc::new(Probe::new(storage.clone())),
+        upstream: Arc::new(HttpUpstream::with_clock(
+            UpstreamConfig::from_settings(&settings.upstream),
+            clock_for_upstream,
+        )?),
     };
     Ok(Wiring { storage, ports, keys })
 }

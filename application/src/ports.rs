@@ -70,6 +70,8 @@ pub struct Ports {
     pub panel: Arc<dyn PanelQueries>,
     /// Health of the database, the process and the outside services.
     pub probe: Arc<dyn SystemProbe>,
+    /// The MFA service Gatehouse manages (answers `NotConfigured` when none is set).
+    pub upstream: Arc<dyn MfaUpstream>,
 }
 
 impl std::fmt::Debug for Ports {
