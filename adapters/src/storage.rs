@@ -20,8 +20,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, AuditLog, BulkLoader, LoginThrottle, PanelQueries, SecondFactorStore, SessionStore,
-    SettingsStore, StoreError, TenantRepository, UnitOfWork, UsageRepository,
+    AdminRepository, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle, PanelQueries,
+    SecondFactorStore, SessionStore, SettingsStore, StoreError, TenantRepository, UnitOfWork,
+    UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -39,6 +40,9 @@ pub struct Storage {
     pub settings: Arc<dyn SettingsStore>,
     /// The panel's read models over the rollups.
     pub panel: Arc<dyn PanelQueries>,
+    /// The API's idempotency records and call log.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub api_log: Arc<dyn ApiLogStore>,
     pool: Pool,
 }
 
@@ -78,6 +82,7 @@ impl Storage {
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
         S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
+        S: IdempotencyStore + ApiLogStore,
     {
         Storage {
             tenants: store.clone(),
@@ -90,7 +95,9 @@ impl Storage {
             throttle: store.clone(),
             second_factor: store.clone(),
             settings: store.clone(),
-            panel: store,
+            panel: store.clone(),
+            idempotency: store.clone(),
+            api_log: store,
             pool,
         }
     }

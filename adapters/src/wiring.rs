@@ -106,6 +106,8 @@ pub async fn wire_with(
             UpstreamConfig::from_settings(&settings.upstream),
             clock_for_upstream,
         )?),
+        idempotency: storage.idempotency.clone(),
+        api_log: storage.api_log.clone(),
     };
     Ok(Wiring { storage, ports, keys })
 }

@@ -7,6 +7,7 @@
 //! mocks generated for each port (feature `mocks` makes them available to other crates).
 
 pub mod analytics;
+pub mod api_log;
 pub mod audit_query;
 pub mod billing_report;
 pub mod bulk_action;
@@ -34,6 +35,7 @@ pub mod system_status;
 pub mod tenant_ref;
 pub mod tenant_usage;
 pub mod update_features;
+pub mod update_tenant;
 pub mod validate_session;
 pub mod verify_audit;
 pub mod verify_second_factor;

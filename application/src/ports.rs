@@ -5,6 +5,7 @@
 //! chained into the log in the same transaction) with optimistic-concurrency checks.
 
 mod admins;
+mod api;
 mod audit;
 mod auth;
 mod panel;
@@ -18,6 +19,7 @@ mod usage;
 use std::sync::Arc;
 
 pub use admins::AdminRepository;
+pub use api::{ApiLogEntry, ApiLogStore, Claim, IdempotencyStore, StoredResponse};
 pub use audit::{AuditLog, AuditQuery};
 pub use auth::{
     KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
@@ -40,11 +42,12 @@ pub use usage::{BulkLoader, UsageRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    admins::MockAdminRepository, audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore,
-    auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens,
-    auth::MockTotpService, panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork,
-    system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
-    upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
+    admins::MockAdminRepository, api::MockApiLogStore, api::MockIdempotencyStore, audit::MockAuditLog,
+    auth::MockLoginThrottle, auth::MockSecondFactorStore, auth::MockSecretBox, auth::MockSessionStore,
+    auth::MockSettingsStore, auth::MockTokens, auth::MockTotpService, panel::MockPanelQueries,
+    probe::MockSystemProbe, store::MockUnitOfWork, system::MockClock, system::MockIdGenerator,
+    system::MockPasswordHasher, tenants::MockTenantRepository, upstream::MockMfaUpstream,
+    usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -72,6 +75,10 @@ pub struct Ports {
     pub probe: Arc<dyn SystemProbe>,
     /// The MFA service Gatehouse manages (answers `NotConfigured` when none is set).
     pub upstream: Arc<dyn MfaUpstream>,
+    /// The API's idempotency records.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The API's call log.
+    pub api_log: Arc<dyn ApiLogStore>,
 }
 
 impl std::fmt::Debug for Ports {

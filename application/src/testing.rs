@@ -9,10 +9,10 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use crate::ports::{
-    Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockLoginThrottle,
-    MockMfaUpstream, MockPanelQueries, MockPasswordHasher, MockSecondFactorStore, MockSecretBox,
-    MockSessionStore, MockSettingsStore, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService,
-    MockUnitOfWork, MockUsageRepository, Ports, Work,
+    Clock, IdGenerator, MockAdminRepository, MockApiLogStore, MockAuditLog, MockBulkLoader,
+    MockIdempotencyStore, MockLoginThrottle, MockMfaUpstream, MockPanelQueries, MockPasswordHasher,
+    MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore, MockSystemProbe,
+    MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository, Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -51,6 +51,8 @@ pub struct MockPorts {
     pub panel: MockPanelQueries,
     pub probe: MockSystemProbe,
     pub upstream: MockMfaUpstream,
+    pub idempotency: MockIdempotencyStore,
+    pub api_log: MockApiLogStore,
 }
 
 impl MockPorts {
@@ -73,6 +75,8 @@ impl MockPorts {
             panel: MockPanelQueries::new(),
             probe: MockSystemProbe::new(),
             upstream: MockMfaUpstream::new(),
+            idempotency: MockIdempotencyStore::new(),
+            api_log: MockApiLogStore::new(),
         }
     }
 
@@ -121,6 +125,8 @@ impl MockPorts {
             panel: Arc::new(self.panel),
             probe: Arc::new(self.probe),
             upstream: Arc::new(self.upstream),
+            idempotency: Arc::new(self.idempotency),
+            api_log: Arc::new(self.api_log),
         }
     }
 }

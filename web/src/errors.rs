@@ -30,6 +30,23 @@ pub enum AppError {
     Unauthenticated,
     /// Something failed that is not the client's doing; the text is for the log only.
     Internal(String),
+    /// The API's refusals of a request before any use case ran: a body or query that does not
+    /// parse (400/422), the wrong content type (415), too large a body (413), a wrong method (405).
+    Rejected {
+        status: StatusCode,
+        message: String,
+    },
+    /// No valid API key (401 with `WWW-Authenticate: Bearer`); why is for the audit, not the client.
+    InvalidKey,
+    /// Over the key's rate limit: 429 with `Retry-After` seconds.
+    RateLimited {
+        retry_after: u64,
+    },
+    /// An `Idempotency-Key` reused for another request, or while its first request still runs.
+    Idempotency {
+        status: StatusCode,
+        message: String,
+    },
 }
 
 impl From<Error> for AppError {
@@ -48,40 +65,81 @@ pub struct ErrorInfo {
     pub log: Option<String>,
     /// The refused use case's error, for the `authz_fail` audit row.
     pub denied: Option<Arc<Error>>,
+    /// The problem type of the API's `application/problem+json` (RFC 9457): a stable slug.
+    pub problem: &'static str,
+    /// The failing fields of a validation error: `(field, message)`.
+    pub fields: Vec<(String, String)>,
+    /// Seconds a rate-limited client should wait.
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
     fn info(self) -> ErrorInfo {
-        let plain = |status, message: &str| ErrorInfo {
+        let plain = |status, problem, message: &str| ErrorInfo {
             status,
             message: message.to_owned(),
-            log: None,
-            denied: None,
+            problem,
+            ..internal()
         };
         match self {
             AppError::App(e) if e.is_forbidden() => ErrorInfo {
-                status: StatusCode::FORBIDDEN,
-                message: "You do not have permission to do that.".to_owned(),
-                log: None,
                 denied: Some(Arc::new(e)),
+                ..plain(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do that.")
             },
-            AppError::App(e) => match &e {
-                Error::Domain(DomainError::Invalid(v)) => {
-                    plain(StatusCode::UNPROCESSABLE_ENTITY, &v.to_string())
-                }
-                Error::Domain(_) | Error::Bulk(_) => plain(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-                Error::NotFound { .. } => plain(StatusCode::NOT_FOUND, "Not found."),
-                Error::Conflict(_) | Error::VersionConflict(_) => plain(StatusCode::CONFLICT, &e.to_string()),
-                Error::Store(_) => ErrorInfo { log: Some(e.to_string()), ..internal() },
-            },
+            AppError::App(e) => {
+                let fields = crate::routes::field_error(&e).and_then(|f| f.0).into_iter().collect();
+                let info = match &e {
+                    Error::Domain(DomainError::Invalid(v)) => {
+                        plain(StatusCode::UNPROCESSABLE_ENTITY, "validation", &v.to_string())
+                    }
+                    Error::Domain(_) | Error::Bulk(_) => {
+                        plain(StatusCode::UNPROCESSABLE_ENTITY, "validation", &e.to_string())
+                    }
+                    Error::NotFound { .. } => plain(StatusCode::NOT_FOUND, "not-found", "Not found."),
+                    Error::Conflict(_) => plain(StatusCode::CONFLICT, "conflict", &e.to_string()),
+                    Error::VersionConflict(_) => {
+                        plain(StatusCode::CONFLICT, "version-conflict", &e.to_string())
+                    }
+                    Error::Store(_) => ErrorInfo { log: Some(e.to_string()), ..internal() },
+                };
+                ErrorInfo { fields, ..info }
+            }
             AppError::Csrf => plain(
                 StatusCode::FORBIDDEN,
+                "csrf",
                 "This form has expired or was sent from another site. Go back, reload the page and try again.",
             ),
-            AppError::NotFound => plain(StatusCode::NOT_FOUND, "Not found."),
-            AppError::Unauthenticated => plain(StatusCode::UNAUTHORIZED, "Log in first."),
+            AppError::NotFound => plain(StatusCode::NOT_FOUND, "not-found", "Not found."),
+            AppError::Unauthenticated => plain(StatusCode::UNAUTHORIZED, "unauthenticated", "Log in first."),
             AppError::Internal(detail) => ErrorInfo { log: Some(detail), ..internal() },
+            AppError::Rejected { status, message } => plain(status, rejection_problem(status), &message),
+            AppError::InvalidKey => plain(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "A valid API key is required: send it as `Authorization: Bearer <key>`.",
+            ),
+            AppError::RateLimited { retry_after } => ErrorInfo {
+                retry_after: Some(retry_after),
+                ..plain(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many requests for this API key; wait and try again.",
+                )
+            },
+            AppError::Idempotency { status, message } => plain(status, "idempotency", &message),
         }
+    }
+}
+
+/// The problem type of a request refused before it reached a use case.
+fn rejection_problem(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation",
+        _ => "bad-request",
     }
 }
 
@@ -91,6 +149,9 @@ fn internal() -> ErrorInfo {
         message: "Something went wrong on our side. It has been logged; please try again.".to_owned(),
         log: None,
         denied: None,
+        problem: "internal",
+        fields: Vec::new(),
+        retry_after: None,
     }
 }
 
@@ -147,7 +208,9 @@ pub async fn middleware(req: Request, next: Next) -> Response {
     }
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    let mut out = if json {
+    let mut out = if path.starts_with(crate::api::PREFIX) {
+        crate::api::problem::response(&info, &path, &request_id)
+    } else if json {
         let body = serde_json::json!({
             "error": info.status.canonical_reason().unwrap_or("error").to_ascii_lowercase(),
             "message": info.message,

@@ -9,6 +9,7 @@
 //! security headers (S23), burst limits (S14), client addresses behind proxies, and error
 //! pages that show a request id and nothing internal (S25).
 
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod client;
@@ -57,6 +58,10 @@ pub struct WebConfig {
     csrf_key: Vec<u8>,
     /// The per-client burst limit on `/login*` and `/setup*` (S14).
     pub limiter: rate_limit::Limiter,
+    /// The per-key rate limits of the API.
+    pub api_limits: api::caller::ApiLimits,
+    /// The API log's background writer.
+    pub api_log: api::log::ApiLogger,
 }
 
 impl fmt::Debug for WebConfig {
@@ -92,6 +97,8 @@ impl AppState {
                 .then(|| settings.public_url().origin().ascii_serialization()),
             csrf_key: wiring.keys.csrf_key().to_vec(),
             limiter: rate_limit::Limiter::new(limit),
+            api_limits: api::caller::ApiLimits::default(),
+            api_log: api::log::ApiLogger::start(wiring.ports.clone()),
         };
         AppState {
             settings: Arc::new(settings),
@@ -111,6 +118,8 @@ pub fn build_router(state: AppState) -> Router {
         // Innermost first: the session is known before CSRF is checked against it.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::middleware))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
+        // The API authenticates by key, never by the session cookie, and needs no CSRF token.
+        .merge(api::router(&state))
         .fallback(errors::not_found);
     security::layers(routes, &state).with_state(state)
 }

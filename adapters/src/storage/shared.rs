@@ -22,6 +22,7 @@
 //! contract suite runs every statement on both.
 
 mod admins;
+mod api;
 mod audit;
 mod panel;
 mod second_factor;
@@ -33,7 +34,7 @@ mod usage;
 mod work;
 
 pub(crate) use {
-    admins::admins, audit::audit, panel::panel, second_factor::second_factor, sessions::sessions,
+    admins::admins, api::api, audit::audit, panel::panel, second_factor::second_factor, sessions::sessions,
     settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
 };
 
@@ -54,6 +55,9 @@ macro_rules! ports {
     ($store:ident, $db:ident, $conn:ident) => {
         mod admins {
             $crate::storage::shared::admins!(super::$store, sqlx::$conn);
+        }
+        mod api {
+            $crate::storage::shared::api!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod audit {
             $crate::storage::shared::audit!(super::$store, sqlx::$db, sqlx::$conn);

@@ -123,12 +123,16 @@ async fn billing_csv(
     Query(q): Query<AnalyticsQuery>,
 ) -> Result<Response, AppError> {
     let month = month(&state, &q.month)?;
+    billing_csv_response(state, auth.actor.clone(), month).await
+}
+
+/// The month's bills as a CSV download, streamed page by page (the panel's and the API's).
+pub async fn billing_csv_response(state: AppState, actor: Actor, month: Month) -> Result<Response, AppError> {
     // The first page is read before answering, so a refusal is a proper 403 (and audited).
-    let first = billing_report::page(&state.ports, &auth.actor, month, None, EXPORT_BATCH).await?;
+    let first = billing_report::page(&state.ports, &actor, month, None, EXPORT_BATCH).await?;
     let mut head = csv::row(CSV_HEADER);
     head.push_str(&csv_lines(&first));
     let start = first.next.map_or(Next::Done, |n| Next::After(Some(n)));
-    let actor: Actor = auth.actor.clone();
     let rest = stream::unfold((state, actor, start), move |(state, actor, next)| async move {
         let Next::After(after) = next else { return None };
         match billing_report::page(&state.ports, &actor, month, after, EXPORT_BATCH).await {
