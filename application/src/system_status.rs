@@ -4,11 +4,19 @@
 use gatehouse_domain::{Actor, Permission};
 
 use crate::dashboard::Health;
+use crate::ports::ConnectionStatus;
 use crate::{Ports, Result};
 
 pub async fn run(ports: &Ports, actor: &Actor) -> Result<Health> {
     actor.require(Permission::SettingsManage, None)?;
     Ok(Health::probe(ports).await)
+}
+
+/// The connection to the default MFA upstream as observed: state, last check, latency,
+/// failures and the recent calls.
+pub async fn upstream(ports: &Ports, actor: &Actor) -> Result<ConnectionStatus> {
+    actor.require(Permission::SettingsManage, None)?;
+    Ok(ports.upstream.status())
 }
 
 #[cfg(test)]

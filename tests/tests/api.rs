@@ -254,6 +254,8 @@ async fn reports_system_and_admins_answer(backend: Backend) {
     let health = api.get("/health").await;
     assert_eq!(health.body["database"]["status"], "up", "{}", health.body);
     assert_eq!(health.body["upstream"]["status"], "not_configured");
+    let upstream = api.get("/upstream").await;
+    assert_eq!(upstream.body["state"], "not_configured", "{}", upstream.body);
     let settings = api.get("/settings").await;
     assert_eq!(settings.body["require_2fa"], true, "{}", settings.body);
     let mut changed = settings.body.clone();

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(settings, put_settings))
         .routes(routes!(admins))
         .routes(routes!(api_log))
+        .routes(routes!(upstream))
 }
 
 /// One dependency's state.
@@ -241,4 +242,62 @@ async fn api_log(
             })
             .collect(),
     ))
+}
+
+/// One recent call to the upstream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpstreamCheckBody {
+    at: OffsetDateTime,
+    call: &'static str,
+    latency_ms: u64,
+    attempts: u32,
+    error: Option<String>,
+}
+
+/// The connection to the MFA upstream as observed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpstreamStatusBody {
+    /// `not_configured`, `unknown`, `up`, `degraded` or `down`.
+    state: &'static str,
+    base_url: Option<String>,
+    last_check: Option<OffsetDateTime>,
+    last_success: Option<OffsetDateTime>,
+    last_latency_ms: Option<u64>,
+    consecutive_failures: u32,
+    last_error: Option<String>,
+    /// Set while calls are paused by the circuit breaker.
+    paused_until: Option<OffsetDateTime>,
+    upstream_status: Option<String>,
+    upstream_version: Option<String>,
+    /// Newest last.
+    recent: Vec<UpstreamCheckBody>,
+}
+
+/// The MFA upstream's connection status and recent calls.
+#[utoipa::path(get, path = "/upstream", tag = "system", responses((status = 200, body = UpstreamStatusBody)))]
+async fn upstream(State(state): State<AppState>, caller: Caller) -> Result<Json<UpstreamStatusBody>, AppError> {
+    let s = system_status::upstream(&state.ports, &caller.actor).await?;
+    Ok(Json(UpstreamStatusBody {
+        state: s.state.as_str(),
+        base_url: s.base_url,
+        last_check: s.last_check,
+        last_success: s.last_success,
+        last_latency_ms: s.last_latency_ms,
+        consecutive_failures: s.consecutive_failures,
+        last_error: s.last_error,
+        paused_until: s.paused_until,
+        upstream_status: s.upstream_status,
+        upstream_version: s.upstream_version,
+        recent: s
+            .recent
+            .into_iter()
+            .map(|c| UpstreamCheckBody {
+                at: c.at,
+                call: c.call.as_str(),
+                latency_ms: c.latency_ms,
+                attempts: c.attempts,
+                error: c.error,
+            })
+            .collect(),
+    }))
 }
