@@ -1,6 +1,6 @@
 //! Storage: the persistence ports ([`TenantRepository`], [`UsageRepository`],
-//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], and for the login
-//! [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
+//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], [`ApiKeyStore`], and for
+//! the login [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
 //! embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
 //!
 //! The two backends share their code and nearly all of their SQL: the port implementations
@@ -20,8 +20,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, AuditLog, BulkLoader, LoginThrottle, PanelQueries, SecondFactorStore, SessionStore,
-    SettingsStore, StoreError, TenantRepository, UnitOfWork, UsageRepository,
+    AdminRepository, ApiKeyStore, AuditLog, BulkLoader, LoginThrottle, PanelQueries, SecondFactorStore,
+    SessionStore, SettingsStore, StoreError, TenantRepository, UnitOfWork, UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -39,6 +39,8 @@ pub struct Storage {
     pub settings: Arc<dyn SettingsStore>,
     /// The panel's read models over the rollups.
     pub panel: Arc<dyn PanelQueries>,
+    /// Operator API keys and tenant keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
     pool: Pool,
 }
 
@@ -77,7 +79,13 @@ impl Storage {
     fn assemble<S>(store: Arc<S>, pool: Pool) -> Storage
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
-        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
+        S: SessionStore
+            + LoginThrottle
+            + SecondFactorStore
+            + SettingsStore
+            + PanelQueries
+            + ApiKeyStore
+            + 'static,
     {
         Storage {
             tenants: store.clone(),
@@ -90,7 +98,8 @@ impl Storage {
             throttle: store.clone(),
             second_factor: store.clone(),
             settings: store.clone(),
-            panel: store,
+            panel: store.clone(),
+            api_keys: store,
             pool,
         }
     }

@@ -98,6 +98,7 @@ pub async fn wire_with(
         tokens: Arc::new(keys.tokens()),
         panel: storage.panel.clone(),
         probe: Arc::new(Probe::new(storage.clone())),
+        api_keys: storage.api_keys.clone(),
     };
     Ok(Wiring { storage, ports, keys })
 }

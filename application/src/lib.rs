@@ -8,6 +8,7 @@
 
 pub mod analytics;
 pub mod audit_query;
+pub mod authenticate_api_key;
 pub mod billing_report;
 pub mod bulk_action;
 pub mod change_password;
@@ -20,9 +21,11 @@ pub mod list_tenants;
 pub mod login;
 pub mod logout;
 pub mod manage_admins;
+pub mod manage_api_keys;
 pub mod manage_domains;
 pub mod manage_sessions;
 pub mod manage_settings;
+pub mod manage_tenant_keys;
 pub mod ports;
 pub mod record_denial;
 pub mod register_tenant;

@@ -5,6 +5,7 @@
 //! chained into the log in the same transaction) with optimistic-concurrency checks.
 
 mod admins;
+mod api_keys;
 mod audit;
 mod auth;
 mod panel;
@@ -17,6 +18,7 @@ mod usage;
 use std::sync::Arc;
 
 pub use admins::AdminRepository;
+pub use api_keys::ApiKeyStore;
 pub use audit::{AuditLog, AuditQuery};
 pub use auth::{
     KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
@@ -33,11 +35,11 @@ pub use usage::{BulkLoader, UsageRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    admins::MockAdminRepository, audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore,
-    auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens,
-    auth::MockTotpService, panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork,
-    system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
-    usage::MockBulkLoader, usage::MockUsageRepository,
+    admins::MockAdminRepository, api_keys::MockApiKeyStore, audit::MockAuditLog, auth::MockLoginThrottle,
+    auth::MockSecondFactorStore, auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore,
+    auth::MockTokens, auth::MockTotpService, panel::MockPanelQueries, probe::MockSystemProbe,
+    store::MockUnitOfWork, system::MockClock, system::MockIdGenerator, system::MockPasswordHasher,
+    tenants::MockTenantRepository, usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -63,6 +65,8 @@ pub struct Ports {
     pub panel: Arc<dyn PanelQueries>,
     /// Health of the database, the process and the outside services.
     pub probe: Arc<dyn SystemProbe>,
+    /// Operator API keys and tenant keys (S29).
+    pub api_keys: Arc<dyn ApiKeyStore>,
 }
 
 impl std::fmt::Debug for Ports {

@@ -9,10 +9,10 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use crate::ports::{
-    Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockLoginThrottle,
-    MockPanelQueries, MockPasswordHasher, MockSecondFactorStore, MockSecretBox, MockSessionStore,
-    MockSettingsStore, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork,
-    MockUsageRepository, Ports, Work,
+    Clock, IdGenerator, MockAdminRepository, MockApiKeyStore, MockAuditLog, MockBulkLoader,
+    MockLoginThrottle, MockPanelQueries, MockPasswordHasher, MockSecondFactorStore, MockSecretBox,
+    MockSessionStore, MockSettingsStore, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService,
+    MockUnitOfWork, MockUsageRepository, Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -50,6 +50,7 @@ pub struct MockPorts {
     pub tokens: MockTokens,
     pub panel: MockPanelQueries,
     pub probe: MockSystemProbe,
+    pub api_keys: MockApiKeyStore,
 }
 
 impl MockPorts {
@@ -71,6 +72,7 @@ impl MockPorts {
             tokens: MockTokens::new(),
             panel: MockPanelQueries::new(),
             probe: MockSystemProbe::new(),
+            api_keys: MockApiKeyStore::new(),
         }
     }
 
@@ -118,6 +120,7 @@ impl MockPorts {
             tokens: Arc::new(self.tokens),
             panel: Arc::new(self.panel),
             probe: Arc::new(self.probe),
+            api_keys: Arc::new(self.api_keys),
         }
     }
 }

@@ -22,6 +22,7 @@
 //! contract suite runs every statement on both.
 
 mod admins;
+mod api_keys;
 mod audit;
 mod panel;
 mod second_factor;
@@ -33,8 +34,8 @@ mod usage;
 mod work;
 
 pub(crate) use {
-    admins::admins, audit::audit, panel::panel, second_factor::second_factor, sessions::sessions,
-    settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
+    admins::admins, api_keys::api_keys, audit::audit, panel::panel, second_factor::second_factor,
+    sessions::sessions, settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
 };
 
 /// A read-then-write path that concurrent transactions must take one at a time.
@@ -54,6 +55,9 @@ macro_rules! ports {
     ($store:ident, $db:ident, $conn:ident) => {
         mod admins {
             $crate::storage::shared::admins!(super::$store, sqlx::$conn);
+        }
+        mod api_keys {
+            $crate::storage::shared::api_keys!(super::$store, sqlx::$conn);
         }
         mod audit {
             $crate::storage::shared::audit!(super::$store, sqlx::$db, sqlx::$conn);
