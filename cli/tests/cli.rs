@@ -7,6 +7,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+// `api-keys …` and `tenants keys …`.
+#[path = "cli/keys.rs"]
+mod keys;
+
 /// A database for one test: a SQLite file in a temporary directory, or a PostgreSQL database
 /// created for the test and dropped afterwards.
 struct TestDb {
