@@ -13,7 +13,7 @@
 //! whose id matches nothing are not audited: they name no one.
 
 use gatehouse_domain::{
-    Actor, ApiKey, ApiKeyId, AuditEvent, AuditKind, KeyKind, KeyStatus, Outcome, parse_key,
+    Actor, ApiKey, ApiKeyId, AuditEvent, AuditKind, KeyKind, KeyStatus, Outcome, TenantApiKey, parse_key,
 };
 use time::Duration;
 
@@ -82,6 +82,31 @@ pub async fn run(
         key.last_used_at = Some(now);
     }
     Ok(Ok(ApiPrincipal { actor: Actor::api_key(&key), key }))
+}
+
+/// Checks a tenant's key (`ght_…`) the same way, for the endpoint the MFA service will verify
+/// tenant keys with: the key if it is active. Its last use is written at most once a minute.
+/// Refusals are not audited here: a tenant key acts as no one in Gatehouse.
+pub async fn tenant_key(ports: &Ports, presented: &str) -> Result<Result<TenantApiKey, KeyRefused>> {
+    let Some((KeyKind::Tenant, id)) = parse_key(presented) else {
+        return Ok(Err(KeyRefused::Unknown));
+    };
+    let hash = ports.tokens.hash(presented);
+    let Some(mut key) = ports.api_keys.tenant_key_by_hash(&hash).await?.filter(|k| k.id.as_uuid() == id)
+    else {
+        return Ok(Err(KeyRefused::Unknown));
+    };
+    let now = ports.clock.now();
+    match key.state(now) {
+        KeyStatus::Active => {}
+        KeyStatus::Expired => return Ok(Err(KeyRefused::Expired)),
+        KeyStatus::Revoked => return Ok(Err(KeyRefused::Revoked)),
+    }
+    if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+        ports.api_keys.touch_tenant_key(key.id, now).await?;
+        key.last_used_at = Some(now);
+    }
+    Ok(Ok(key))
 }
 
 /// Audits a refused use of `key`, unless one was audited within the quiet period.

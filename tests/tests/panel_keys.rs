@@ -267,9 +267,8 @@ async fn tenant_keys_are_issued_rotated_and_revoked_from_the_tenant_page(backend
     let second = shown_key(&rotated.body).expect("the new key, once");
     assert!(second.starts_with("ght_"));
     assert!(rotated.body.contains("keep working until <strong>2026-11-23"), "{}", rotated.body);
-    let stored =
-        app.ports.api_keys.tenant_key_by_hash(&app.ports.tokens.hash(&second)).await.expect("lookup");
-    assert!(stored.is_some_and(|k| k.expires_at.is_none()), "the shown key is the stored one");
+    let checked = authenticate_api_key::tenant_key(&app.ports, &second).await.expect("checked");
+    assert!(checked.is_ok_and(|k| k.expires_at.is_none() && k.tenant == t.id), "the shown key works");
     let page = browser.get("/tenants/acme").await;
     assert!(!page.body.contains(&second) && page.body.contains(&second[..16]));
     let section = between(&page.body, r#"id="h-api-keys""#, "</section>").expect("the keys section");
@@ -296,6 +295,8 @@ async fn tenant_keys_are_issued_rotated_and_revoked_from_the_tenant_page(backend
     assert_eq!((done.status, done.location()), (303, Some("/tenants/acme?notice=revoked")), "{}", done.body);
     let keys = app.ports.api_keys.tenant_keys(t.id).await.expect("keys");
     assert!(keys.iter().all(|k| k.revoked_at.is_some()), "{keys:?}");
+    let checked = authenticate_api_key::tenant_key(&app.ports, &second).await.expect("checked");
+    assert_eq!(checked.expect_err("refused"), KeyRefused::Revoked);
     let page = browser.get("/tenants/acme?notice=revoked").await;
     assert!(page.body.contains("Revoked: the key no longer works.") && page.body.contains("Issue a key"));
     let issued = browser.submit("/tenants/acme", "/tenants/acme/keys/issue", &[]).await;

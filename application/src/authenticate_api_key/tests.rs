@@ -127,3 +127,36 @@ async fn a_storage_failure_is_an_error_not_a_refusal() {
     m.api_keys.expect_by_hash().returning(|_| Err(StoreError::backend(std::io::Error::other("down"))));
     assert!(matches!(run(&m.ports(), &text('a'), &client()).await, Err(Error::Store(_))));
 }
+
+#[tokio::test]
+async fn tenant_keys_are_checked_alike_without_an_audit_row() {
+    use gatehouse_domain::{TenantApiKey, TenantId, TenantKeyId};
+    let text = key_text(KeyKind::Tenant, Uuid::from_u128(ID), &"t".repeat(SECRET_LEN));
+    let key = |revoked: bool| {
+        let mut k = TenantApiKey::issue(
+            TenantKeyId::from_uuid(Uuid::from_u128(ID)),
+            TenantId::from_uuid(Uuid::from_u128(1)),
+            &text,
+            NOW - Duration::days(1),
+        );
+        k.revoked_at = revoked.then_some(NOW - Duration::hours(1));
+        k
+    };
+    for (revoked, want) in [(false, None), (true, Some(KeyRefused::Revoked))] {
+        let mut m = MockPorts::new();
+        m.tokens.expect_hash().returning(|t| t.as_bytes().to_vec());
+        let (good, stored) = (text.clone().into_bytes(), key(revoked));
+        m.api_keys
+            .expect_tenant_key_by_hash()
+            .returning(move |h| Ok((h == good.as_slice()).then(|| stored.clone())));
+        m.api_keys.expect_touch_tenant_key().times(usize::from(!revoked)).returning(|_, _| Ok(()));
+        let ports = m.ports();
+        let verdict = tenant_key(&ports, &text).await.expect("ran");
+        assert_eq!(verdict.as_ref().err().copied(), want);
+        assert_eq!(verdict.ok().and_then(|k| k.last_used_at), (!revoked).then_some(NOW));
+        let operator_key = key_text(KeyKind::Operator, Uuid::from_u128(ID), &"t".repeat(SECRET_LEN));
+        assert_eq!(tenant_key(&ports, &operator_key).await.expect("ran").err(), Some(KeyRefused::Unknown));
+        let wrong = key_text(KeyKind::Tenant, Uuid::from_u128(ID), &"u".repeat(SECRET_LEN));
+        assert_eq!(tenant_key(&ports, &wrong).await.expect("ran").err(), Some(KeyRefused::Unknown));
+    }
+}
