@@ -1,6 +1,6 @@
 //! Storage: the persistence ports ([`TenantRepository`], [`UsageRepository`],
-//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], and for the login
-//! [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
+//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], [`ApiKeyStore`], and for
+//! the login [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
 //! embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
 //!
 //! The two backends share their code and nearly all of their SQL: the port implementations
@@ -20,8 +20,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle, PanelQueries,
-    SecondFactorStore, SessionStore, SettingsStore, StoreError, TenantRepository, UnitOfWork,
+    AdminRepository, ApiKeyStore, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle,
+    PanelQueries, SecondFactorStore, SessionStore, SettingsStore, StoreError, TenantRepository, UnitOfWork,
     UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
@@ -43,6 +43,8 @@ pub struct Storage {
     /// The API's idempotency records and call log.
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub api_log: Arc<dyn ApiLogStore>,
+    /// Operator API keys and tenant keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
     pool: Pool,
 }
 
@@ -82,7 +84,7 @@ impl Storage {
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
         S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
-        S: IdempotencyStore + ApiLogStore,
+        S: IdempotencyStore + ApiLogStore + ApiKeyStore,
     {
         Storage {
             tenants: store.clone(),
@@ -97,7 +99,8 @@ impl Storage {
             settings: store.clone(),
             panel: store.clone(),
             idempotency: store.clone(),
-            api_log: store,
+            api_log: store.clone(),
+            api_keys: store,
             pool,
         }
     }

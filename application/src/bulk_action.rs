@@ -8,6 +8,7 @@ use gatehouse_domain::{
 use serde::Serialize;
 
 use crate::change_tenant_status::audit_kind;
+use crate::manage_tenant_keys::revoke_on_status;
 use crate::ports::{Change, Work};
 use crate::tenant_ref::{TenantRef, event, load, snapshot};
 use crate::{Error, Ports, Result};
@@ -143,6 +144,9 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Outcome> 
             .and_then(|()| req.action.apply(&mut after, now));
         match applied {
             Ok(Some(kind)) => {
+                // A tenant that stops being served loses its keys in the same transaction.
+                let revoke_keys =
+                    revoke_on_status(after.id, after.status, now).filter(|_| after.status != before.status);
                 work.audit.push(
                     event(ports, actor, kind, &after)
                         .change(snapshot(&before), snapshot(&after))
@@ -150,6 +154,7 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Outcome> 
                 );
                 outcome.changed.push(after.id);
                 work.changes.push(Change::UpdateTenant(after));
+                work.changes.extend(revoke_keys);
             }
             Ok(None) => outcome.unchanged.push(before.id),
             Err(e) => failures.push(BulkFailure { tenant: r.to_string(), error: e.to_string() }),
@@ -189,7 +194,8 @@ mod tests {
         let mut m = MockPorts::new();
         two_tenants(&mut m);
         m.expect_commit(|w| {
-            assert_eq!(w.changes.len(), 2);
+            let revoked = w.changes.iter().filter(|c| matches!(c, Change::RevokeTenantKeys { .. })).count();
+            assert_eq!((w.changes.len(), revoked), (4, 2), "each suspended tenant loses its keys too");
             assert_eq!(w.audit.len(), 2);
             assert!(
                 w.audit.iter().all(|a| a.reason.as_deref().is_some_and(|r| r.contains("suspend: audit")))

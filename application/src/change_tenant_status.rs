@@ -3,7 +3,8 @@
 use gatehouse_domain::{Actor, AuditKind, Permission, Tenant, TenantStatus};
 
 use crate::Result;
-use crate::tenant_ref::{TenantRef, load_expecting, save};
+use crate::manage_tenant_keys::revoke_on_status;
+use crate::tenant_ref::{TenantRef, load_expecting, save_with};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -28,9 +29,12 @@ pub(crate) fn audit_kind(status: TenantStatus) -> AuditKind {
 pub async fn run(ports: &crate::Ports, actor: &Actor, req: Request) -> Result<Tenant> {
     let before = load_expecting(ports, &req.tenant, req.expected_version).await?;
     actor.require(Permission::TenantsSuspend, Some(before.id))?;
+    let now = ports.clock.now();
     let mut after = before.clone();
-    after.change_status(req.to, req.reason.as_deref(), ports.clock.now())?;
-    save(ports, actor, audit_kind(req.to), &before, after, req.reason.as_deref()).await
+    after.change_status(req.to, req.reason.as_deref(), now)?;
+    // A tenant that stops being served loses its keys in the same transaction.
+    let revoke_keys = revoke_on_status(after.id, req.to, now).into_iter().collect();
+    save_with(ports, actor, audit_kind(req.to), (&before, after), req.reason.as_deref(), revoke_keys).await
 }
 
 #[cfg(test)]
@@ -55,7 +59,10 @@ mod tests {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
         m.expect_commit(|w| {
-            let [Change::UpdateTenant(t)] = &w.changes[..] else { panic!("one update") };
+            let [Change::UpdateTenant(t), Change::RevokeTenantKeys { tenant, at }] = &w.changes[..] else {
+                panic!("the update and the revocation of the tenant's keys: {:?}", w.changes)
+            };
+            assert_eq!((*tenant, *at), (t.id, crate::testing::NOW), "the keys go in the same work");
             assert_eq!((t.status, t.version), (TenantStatus::Suspended, 1));
             assert_eq!(w.audit[0].kind, AuditKind::TenantSuspended);
             assert_eq!(w.audit[0].reason.as_deref(), Some("unpaid"));

@@ -6,6 +6,7 @@
 
 mod admins;
 mod api;
+mod api_keys;
 mod audit;
 mod auth;
 mod panel;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 pub use admins::AdminRepository;
 pub use api::{ApiLogEntry, ApiLogStore, Claim, IdempotencyStore, StoredResponse};
+pub use api_keys::ApiKeyStore;
 pub use audit::{AuditLog, AuditQuery};
 pub use auth::{
     KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
@@ -42,12 +44,12 @@ pub use usage::{BulkLoader, UsageRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    admins::MockAdminRepository, api::MockApiLogStore, api::MockIdempotencyStore, audit::MockAuditLog,
-    auth::MockLoginThrottle, auth::MockSecondFactorStore, auth::MockSecretBox, auth::MockSessionStore,
-    auth::MockSettingsStore, auth::MockTokens, auth::MockTotpService, panel::MockPanelQueries,
-    probe::MockSystemProbe, store::MockUnitOfWork, system::MockClock, system::MockIdGenerator,
-    system::MockPasswordHasher, tenants::MockTenantRepository, upstream::MockMfaUpstream,
-    usage::MockBulkLoader, usage::MockUsageRepository,
+    admins::MockAdminRepository, api::MockApiLogStore, api::MockIdempotencyStore, api_keys::MockApiKeyStore,
+    audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore, auth::MockSecretBox,
+    auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens, auth::MockTotpService,
+    panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork, system::MockClock,
+    system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
+    upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -79,6 +81,8 @@ pub struct Ports {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The API's call log.
     pub api_log: Arc<dyn ApiLogStore>,
+    /// Operator API keys and tenant keys (S29).
+    pub api_keys: Arc<dyn ApiKeyStore>,
 }
 
 impl std::fmt::Debug for Ports {

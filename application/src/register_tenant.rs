@@ -1,11 +1,13 @@
-//! Registering a website as a new tenant, with its domains and default features.
+//! Registering a website as a new tenant, with its domains, default features and first
+//! tenant key (shown once, S29).
 
 use gatehouse_domain::{
-    Actor, AuditKind, Email, Features, Hostname, NewTenant, Permission, Plan, Tenant, TenantId, TenantName,
-    TenantSlug, TenantStatus,
+    Actor, AuditKind, Email, Features, Hostname, NewTenant, Permission, Plan, Tenant, TenantApiKey, TenantId,
+    TenantName, TenantSlug, TenantStatus,
 };
 
-use crate::ports::{Change, Conflict, Ports, Work};
+use crate::manage_tenant_keys::new_key;
+use crate::ports::{Change, Conflict, Ports, SecretString, Work};
 use crate::tenant_ref::{event, snapshot};
 use crate::{Error, Result};
 
@@ -27,7 +29,15 @@ pub struct Request {
     pub activate: bool,
 }
 
-pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Tenant> {
+/// The new tenant and its first key, whose text is never available again.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub tenant: Tenant,
+    pub key: TenantApiKey,
+    pub key_text: SecretString,
+}
+
+pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Registered> {
     actor.require(Permission::TenantsCreate, None)?;
     if req.activate {
         actor.require(Permission::TenantsSuspend, None)?;
@@ -50,9 +60,15 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Tenant> {
         tenant.change_status(TenantStatus::Active, None, now)?;
     }
     ensure_unclaimed(ports, &tenant).await?;
-    let audit = event(ports, actor, AuditKind::TenantCreated, &tenant).change(None, snapshot(&tenant));
-    ports.work.commit(Work::new(Change::InsertTenant(tenant.clone()), audit)).await?;
-    Ok(tenant)
+    let created = event(ports, actor, AuditKind::TenantCreated, &tenant).change(None, snapshot(&tenant));
+    let (key, key_text, insert_key, issued) = new_key(ports, actor, &tenant, now);
+    let issued = issued.reason(format!("key {} issued with the tenant", key.prefix));
+    let work = Work {
+        changes: vec![Change::InsertTenant(tenant.clone()), insert_key],
+        audit: vec![created, issued],
+    };
+    ports.work.commit(work).await?;
+    Ok(Registered { tenant, key, key_text })
 }
 
 /// A friendly early check; the database's unique constraints remain the guarantee.
@@ -88,13 +104,20 @@ mod tests {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(None));
         m.tenants.expect_find_by_domain().times(2).returning(|_| Ok(None));
+        m.with_tokens();
         m.expect_commit(|w| {
-            assert!(matches!(&w.changes[..], [Change::InsertTenant(t)] if t.slug.as_str() == "acme-corp"));
-            assert_eq!(w.audit.len(), 1);
-            assert_eq!(w.audit[0].kind, AuditKind::TenantCreated);
+            let [Change::InsertTenant(t), Change::InsertTenantKey { key, .. }] = &w.changes[..] else {
+                panic!("the tenant and its first key: {:?}", w.changes)
+            };
+            assert_eq!((t.slug.as_str(), key.tenant), ("acme-corp", t.id));
+            let kinds: Vec<_> = w.audit.iter().map(|a| a.kind).collect();
+            assert_eq!(kinds, [AuditKind::TenantCreated, AuditKind::TenantKeyIssued]);
             assert!(w.audit[0].after.is_some());
+            assert!(!serde_json::to_string(&w.audit).expect("json").contains("token-1"), "S27");
         });
-        let t = run(&m.ports(), &cli(), acme()).await.expect("registered");
+        let Registered { tenant: t, key, key_text } =
+            run(&m.ports(), &cli(), acme()).await.expect("registered");
+        assert_eq!(key_text.expose(), format!("ght_{}_token-1", key.id.as_uuid().simple()));
         assert_eq!(t.status, TenantStatus::Pending);
         assert_eq!(t.features, Features::default_for(Plan::Basic));
     }
@@ -110,9 +133,10 @@ mod tests {
         });
         m.tenants.expect_get_by_slug().returning(|_| Ok(None));
         m.tenants.expect_find_by_domain().returning(|_| Ok(None));
+        m.with_tokens();
         m.expect_commit(|_| ());
-        let t = run(&m.ports(), &cli(), Request { plan: None, ..acme() }).await.expect("registered");
-        assert_eq!(t.plan, Plan::Premium);
+        let r = run(&m.ports(), &cli(), Request { plan: None, ..acme() }).await.expect("registered");
+        assert_eq!(r.tenant.plan, Plan::Premium);
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ pub async fn run(ports: &Ports, actor: &Actor) -> Result<Health> {
 
 /// The connection to the default MFA upstream as observed: state, last check, latency,
 /// failures and the recent calls.
-pub async fn upstream(ports: &Ports, actor: &Actor) -> Result<ConnectionStatus> {
+pub fn upstream(ports: &Ports, actor: &Actor) -> Result<ConnectionStatus> {
     actor.require(Permission::SettingsManage, None)?;
     Ok(ports.upstream.status())
 }

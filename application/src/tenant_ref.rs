@@ -83,14 +83,28 @@ pub(crate) async fn save(
     actor: &Actor,
     kind: AuditKind,
     before: &Tenant,
-    mut after: Tenant,
+    after: Tenant,
     reason: Option<&str>,
+) -> Result<Tenant> {
+    save_with(ports, actor, kind, (before, after), reason, Vec::new()).await
+}
+
+/// [`save`], with `more` changes that must happen in the same transaction.
+pub(crate) async fn save_with(
+    ports: &Ports,
+    actor: &Actor,
+    kind: AuditKind,
+    (before, mut after): (&Tenant, Tenant),
+    reason: Option<&str>,
+    more: Vec<Change>,
 ) -> Result<Tenant> {
     let mut audit = event(ports, actor, kind, &after).change(snapshot(before), snapshot(&after));
     if let Some(reason) = reason {
         audit = audit.reason(reason);
     }
-    ports.work.commit(Work::new(Change::UpdateTenant(after.clone()), audit)).await?;
+    let mut changes = vec![Change::UpdateTenant(after.clone())];
+    changes.extend(more);
+    ports.work.commit(Work { changes, audit: vec![audit] }).await?;
     after.version += 1;
     Ok(after)
 }

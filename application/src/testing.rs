@@ -9,7 +9,7 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use crate::ports::{
-    Clock, IdGenerator, MockAdminRepository, MockApiLogStore, MockAuditLog, MockBulkLoader,
+    Clock, IdGenerator, MockAdminRepository, MockApiKeyStore, MockApiLogStore, MockAuditLog, MockBulkLoader,
     MockIdempotencyStore, MockLoginThrottle, MockMfaUpstream, MockPanelQueries, MockPasswordHasher,
     MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore, MockSystemProbe,
     MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository, Ports, Work,
@@ -53,6 +53,7 @@ pub struct MockPorts {
     pub upstream: MockMfaUpstream,
     pub idempotency: MockIdempotencyStore,
     pub api_log: MockApiLogStore,
+    pub api_keys: MockApiKeyStore,
 }
 
 impl MockPorts {
@@ -77,6 +78,7 @@ impl MockPorts {
             upstream: MockMfaUpstream::new(),
             idempotency: MockIdempotencyStore::new(),
             api_log: MockApiLogStore::new(),
+            api_keys: MockApiKeyStore::new(),
         }
     }
 
@@ -127,6 +129,7 @@ impl MockPorts {
             upstream: Arc::new(self.upstream),
             idempotency: Arc::new(self.idempotency),
             api_log: Arc::new(self.api_log),
+            api_keys: Arc::new(self.api_keys),
         }
     }
 }

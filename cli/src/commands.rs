@@ -1,6 +1,7 @@
 //! The commands, one module each; every module has its clap options and a `run(opts, ctx)`.
 
 pub mod admin;
+pub mod api_keys;
 pub mod audit;
 pub mod demo;
 pub mod domains;
@@ -19,6 +20,9 @@ pub enum Command {
     /// SuperAdmins: the people who may log in to the panel.
     #[command(subcommand)]
     Admin(admin::Cmd),
+    /// Operator API keys for integrations: created, listed and revoked (S29).
+    #[command(subcommand)]
+    ApiKeys(api_keys::Cmd),
     /// Tenants: the websites that use the MFA service.
     #[command(subcommand)]
     Tenants(tenants::Cmd),
@@ -41,6 +45,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
     match command {
         Command::Migrate(opts) => migrate::run(opts, ctx).await,
         Command::Admin(cmd) => admin::run(cmd, ctx).await,
+        Command::ApiKeys(cmd) => api_keys::run(cmd, ctx).await,
         Command::Tenants(cmd) => tenants::run(cmd, ctx).await,
         Command::Domains(cmd) => domains::run(cmd, ctx).await,
         Command::Features(cmd) => features::run(cmd, ctx).await,

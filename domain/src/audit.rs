@@ -59,6 +59,8 @@ keyword_enum!(
         AdminRoleChanged => "admin_role_changed",
         ApiKeyCreated => "api_key_created",
         ApiKeyRevoked => "api_key_revoked",
+        /// A known API key was presented but refused (revoked, expired or a wrong secret).
+        AuthnTokenReuse => "authn_token_reuse",
         TenantKeyIssued => "tenant_key_issued",
         TenantKeyRevoked => "tenant_key_revoked",
         SettingsChanged => "settings_changed",

@@ -9,6 +9,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod api_key;
 pub mod audit;
 pub mod error;
 pub mod features;
@@ -25,6 +26,9 @@ pub mod usage;
 
 pub use actor::{Actor, ActorKind};
 pub use admin::{AdminId, AdminStatus, Permission, Role, SuperAdmin, TenantScope, Username};
+pub use api_key::{
+    ApiKey, ApiKeyId, KeyGrant, KeyKind, KeyName, KeyStatus, TenantApiKey, TenantKeyId, key_text, parse_key,
+};
 pub use audit::{AuditEvent, AuditKind, AuditRecord, Outcome};
 pub use error::{DomainError, ValidationError};
 pub use features::{AdvancedFeature, FeatureViolation, Features, MfaMethod, Quotas, SwitchedOff};

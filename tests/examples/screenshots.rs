@@ -41,7 +41,7 @@ async fn seed(app: &TestApp) -> Vec<Tenant> {
             ..register_tenant::Request::default()
         };
         let tenant =
-            register_tenant::run(&app.ports, &Actor::cli("demo"), request).await.expect("registered");
+            register_tenant::run(&app.ports, &Actor::cli("demo"), request).await.expect("registered").tenant;
         let today = app.clock_now().date();
         let days: Vec<DailyUsage> = (0..30u32)
             .map(|d| {

@@ -23,6 +23,7 @@ both!(
     a_retried_write_with_an_idempotency_key_runs_once,
     rate_limits_follow_the_key_and_the_clock,
     calls_are_logged_with_their_tenant,
+    keys_are_managed_over_the_api_and_shown_once,
     the_openapi_document_and_the_router_agree,
 );
 
@@ -147,12 +148,15 @@ async fn tenants_domains_features_and_usage_round_trip(backend: Backend) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let id = created.body["id"].as_str().expect("id").to_owned();
+    let id = created.body["tenant"]["id"].as_str().expect("id").to_owned();
     assert_eq!(created.header("location"), Some(format!("/api/v1/tenants/{id}").as_str()));
-    assert_eq!(created.body["status"], "pending");
-    assert_eq!(created.body["name"], "Acme <b>Corp</b>", "stored as typed; JSON needs no escaping");
-    assert_eq!(created.body["domains"][0]["hostname"], "acme.example");
-    assert_eq!(created.body["domains"][0]["is_primary"], true);
+    let tenant = &created.body["tenant"];
+    assert_eq!(tenant["status"], "pending");
+    assert_eq!(tenant["name"], "Acme <b>Corp</b>", "stored as typed; JSON needs no escaping");
+    assert_eq!(tenant["domains"][0]["hostname"], "acme.example");
+    assert_eq!(tenant["domains"][0]["is_primary"], true);
+    let first_key = created.body["tenant_key"]["secret"].as_str().expect("the tenant key, once");
+    assert!(first_key.starts_with("ght_"), "{first_key}");
     new_tenant(&api, "Beta Clinic", "basic").await;
 
     let list = api.get("/tenants?plan=premium&q=acme&sort=created&direction=desc&limit=10").await;
@@ -306,10 +310,12 @@ async fn errors_are_problem_documents_and_change_nothing(backend: Backend) {
     let unknown_field =
         api.post("/tenants", json!({"name": "X", "contact_email": "a@b.example", "evil": 1})).await;
     unknown_field.problem(422, "validation");
-    let invalid = api.post("/tenants", json!({"name": "X", "contact_email": "not mail"})).await;
+    let invalid = api.post("/tenants", json!({"name": "Valid Name", "contact_email": "not mail"})).await;
     assert_eq!(invalid.problem(422, "validation")["errors"][0]["field"], "email");
     let huge = "x".repeat(2 * 1024 * 1024);
-    let too_big = api.post("/tenants", json!({"name": huge, "contact_email": "a@b.example"})).await;
+    // On a connection of its own: the server answers before reading the whole body and closes it.
+    let once = Api { http: reqwest::Client::new(), base: api.base.clone(), key: api.key.clone() };
+    let too_big = once.post("/tenants", json!({"name": huge, "contact_email": "a@b.example"})).await;
     too_big.problem(413, "payload-too-large");
     api.get("/tenants/no-such-tenant").await.problem(404, "not-found");
     api.get("/tenants?limit=0").await.problem(422, "validation");
@@ -381,7 +387,7 @@ async fn expired_and_revoked_keys_are_refused_at_once_s29(backend: Backend) {
 async fn a_retried_write_with_an_idempotency_key_runs_once(backend: Backend) {
     let Some(app) = spawn_app(backend).await else { return };
     let api = owner_key(&app).await;
-    let body = json!({"name": "Once Only", "contact_email": "ops@once.example"});
+    let body = json!({"name": "Once Only", "contact_email": "ops@once.example", "domains": ["once.example"]});
     let key = [("idempotency-key", "create-once-only-1")];
     let first = api.send(Method::POST, "/tenants", Some(body.clone()), &key).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
@@ -409,7 +415,12 @@ async fn a_retried_write_with_an_idempotency_key_runs_once(backend: Backend) {
     // Another key's identical idempotency key is its own.
     let other_key = owner_key(&app).await;
     let theirs = other_key
-        .send(Method::POST, "/tenants", Some(json!({"name": "Theirs", "contact_email": "t@t.example"})), &key)
+        .send(
+            Method::POST,
+            "/tenants",
+            Some(json!({"name": "Theirs", "contact_email": "t@t.example", "domains": ["theirs.example"]})),
+            &key,
+        )
         .await;
     assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.body);
 }
@@ -454,7 +465,7 @@ async fn calls_are_logged_with_their_tenant(backend: Backend) {
     assert_eq!(calls[0]["path"], "/api/v1/tenants/logged-co/nothing-here");
     assert_eq!(calls[0]["status"], 404);
     assert_eq!(calls[1]["status"], 200);
-    assert_eq!(calls[1]["tenant"], tenant["id"]);
+    assert_eq!(calls[1]["tenant"], tenant["tenant"]["id"]);
     assert!(calls[1]["key_id"].is_string());
     let all = api.get("/api-log?limit=500").await.body;
     assert!(all.as_array().is_some_and(|a| a.iter().any(|c| c["path"] == "/api/v1/tenants")), "{all}");
@@ -474,11 +485,10 @@ async fn the_openapi_document_and_the_router_agree(backend: Backend) {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     let paths = doc["paths"].as_object().expect("paths");
     assert!(paths.len() >= 15, "{}", paths.len());
-    const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
     for (path, item) in paths {
         let concrete = path.replace("{tenant}", "doc-tenant").replace("{hostname}", "doc-tenant.example.com");
         let rel = concrete.strip_prefix("/api/v1").expect("under /api/v1");
-        for method in METHODS {
+        for method in ["get", "post", "put", "patch", "delete"] {
             let m = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
             let body = matches!(method, "post" | "put" | "patch").then(|| json!({}));
             let answer = api.send(m, rel, body, &[]).await;
@@ -504,4 +514,48 @@ async fn the_openapi_document_and_the_router_agree(backend: Backend) {
             }
         }
     }
+}
+
+async fn keys_are_managed_over_the_api_and_shown_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let api = owner_key(&app).await;
+    new_tenant(&api, "Keyed Inc", "basic").await;
+    let made = api
+        .post(
+            "/api-keys",
+            json!({"name": "billing", "scopes": ["tenants:view", "billing:export"], "rate_per_minute": 50}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let secret = made.body["secret"].as_str().expect("secret").to_owned();
+    assert!(secret.starts_with("gh_"));
+    let billing = Api { http: reqwest::Client::new(), base: app.base.clone(), key: secret.clone() };
+    assert_eq!(billing.get("/tenants").await.status, StatusCode::OK);
+    billing
+        .post("/api-keys", json!({"name": "escalate", "scopes": ["admins:manage"]}))
+        .await
+        .problem(403, "forbidden");
+    let listed = api.get("/api-keys").await;
+    assert!(!listed.body.to_string().contains(&secret), "never shown again");
+    let id = made.body["id"].as_str().expect("id");
+    let revoked = api.send(Method::DELETE, &format!("/api-keys/{id}"), None, &[]).await;
+    assert_eq!(revoked.body["state"], "revoked", "{}", revoked.body);
+    billing.get("/tenants").await.problem(401, "unauthenticated");
+
+    let second = api.post("/tenants/keyed-inc/keys", json!({})).await;
+    second.problem(422, "validation");
+    let rotated = api.post("/tenants/keyed-inc/keys/rotate", json!({"overlap_hours": 2})).await;
+    assert_eq!(rotated.status, StatusCode::CREATED, "{}", rotated.body);
+    assert!(rotated.body["secret"].as_str().is_some_and(|k| k.starts_with("ght_")));
+    let keys = api.get("/tenants/keyed-inc/keys").await;
+    let keys = keys.body.as_array().expect("keys").clone();
+    assert_eq!(keys.len(), 2, "the first and the rotated");
+    let ending = keys.iter().filter(|k| k["expires_at"].is_string()).count();
+    assert_eq!(ending, 1, "the older key ends after the overlap");
+    assert!(!keys.iter().any(|k| k.get("secret").is_some()));
+    let too_long = api.post("/tenants/keyed-inc/keys/rotate", json!({"overlap_hours": 100_000})).await;
+    too_long.problem(422, "validation");
+    let all = api.send(Method::DELETE, "/tenants/keyed-inc/keys/all", None, &[]).await;
+    assert_eq!(all.body.as_array().map(Vec::len), Some(2), "{}", all.body);
+    api.send(Method::DELETE, "/tenants/keyed-inc/keys/nonsense", None, &[]).await.problem(422, "validation");
 }

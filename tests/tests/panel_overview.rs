@@ -33,7 +33,8 @@ async fn tenant_with_usage(app: &TestApp, name: &str, plan: Plan, attempts: u64)
         activate: true,
         ..register_tenant::Request::default()
     };
-    let tenant = register_tenant::run(&app.ports, &Actor::cli("test"), request).await.expect("registered");
+    let tenant =
+        register_tenant::run(&app.ports, &Actor::cli("test"), request).await.expect("registered").tenant;
     let day = DailyUsage {
         tenant_id: tenant.id,
         day: app.clock_now().date(),

@@ -40,6 +40,9 @@ macro_rules! contract {
     };
 }
 
+// Operator API keys and tenant keys.
+#[path = "storage_contract/api_keys.rs"]
+mod api_keys;
 // The panel's read models and rollups.
 #[path = "storage_contract/panel.rs"]
 mod panel;

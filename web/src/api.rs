@@ -9,6 +9,7 @@
 pub mod caller;
 pub mod extract;
 pub mod idempotency;
+pub mod keys;
 pub mod log;
 pub mod problem;
 pub mod reports;
@@ -22,7 +23,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{Content, HttpMethod, OpenApi, RefOr, Response, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -39,7 +40,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Every API route with its document, before the shared parts are added.
 fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(tenants::router()).merge(reports::router()).merge(system::router())
+    OpenApiRouter::new()
+        .merge(tenants::router())
+        .merge(reports::router())
+        .merge(system::router())
+        .merge(keys::router())
 }
 
 /// The API's OpenAPI document.
@@ -79,8 +84,9 @@ async fn method_not_allowed() -> AppError {
 
 /// The error responses an operation can give, by status: every operation can be refused for
 /// its key (401, 403), its rate (429), a malformed parameter (400) and a missing record (404);
-/// one with a body also for the body (413, 415, 422) and a conflicting write (409).
-fn error_statuses(op: &Operation) -> Vec<(u16, &'static str)> {
+/// a write also for breaking a rule (422) or a conflicting write (409); one with a body also for
+/// the body (413, 415).
+fn error_statuses(method: &HttpMethod, op: &Operation) -> Vec<(u16, &'static str)> {
     let mut statuses = vec![
         (400, "The request is malformed: a parameter or the body does not parse."),
         (401, "No valid API key: missing, unknown, expired or revoked."),
@@ -89,13 +95,14 @@ fn error_statuses(op: &Operation) -> Vec<(u16, &'static str)> {
         (429, "Over the key's rate limit; see `Retry-After`."),
         (500, "Gatehouse failed; the problem names the request id."),
     ];
-    if op.request_body.is_some() {
+    if *method != HttpMethod::Get {
         statuses.extend([
-            (409, "A uniqueness rule or the record's version was broken; nothing was written."),
-            (413, "The body is too large."),
-            (415, "The body is not `application/json`."),
-            (422, "The body does not pass validation; `errors` names the fields."),
+            (409, "A uniqueness rule or the record's version was broken, or the same Idempotency-Key is still running; nothing was written."),
+            (422, "The request does not pass validation (`errors` names the fields); nothing was written."),
         ]);
+    }
+    if op.request_body.is_some() {
+        statuses.extend([(413, "The body is too large."), (415, "The body is not `application/json`.")]);
     }
     statuses
 }
@@ -119,9 +126,9 @@ fn complete(mut api: OpenApi) -> OpenApi {
         components.schemas.insert(name, schema);
     }
     for item in api.paths.paths.values_mut() {
-        for op in operations(item) {
+        for (method, op) in operations(item) {
             op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
-            for (status, description) in error_statuses(op) {
+            for (status, description) in error_statuses(&method, op) {
                 let response: Response = ResponseBuilder::new()
                     .description(description)
                     .content(problem::CONTENT_TYPE, Content::new(Some(problem.clone())))
@@ -133,9 +140,15 @@ fn complete(mut api: OpenApi) -> OpenApi {
     api
 }
 
-/// The operations of a path item.
-fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
-    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
-        .into_iter()
-        .filter_map(Option::as_mut)
+/// The operations of a path item, with their methods.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (HttpMethod, &mut Operation)> {
+    [
+        (HttpMethod::Get, &mut item.get),
+        (HttpMethod::Put, &mut item.put),
+        (HttpMethod::Post, &mut item.post),
+        (HttpMethod::Delete, &mut item.delete),
+        (HttpMethod::Patch, &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
 }

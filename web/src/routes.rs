@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admins;
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 pub mod dashboard;
 pub mod login;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(setup::router())
         .merge(account::router())
         .merge(admins::router())
+        .merge(api_keys::router())
         .merge(settings::router())
         .merge(audit::router())
         .merge(tenants::router())
@@ -53,6 +55,10 @@ pub const PANEL_GET_ROUTES: &[&str] = &[
     "/account/session/status",
     "/admins",
     "/admins/{id}/sessions",
+    "/api-keys",
+    "/api-keys/{id}/revoke",
+    "/tenants/{id}/keys/rotate",
+    "/tenants/{id}/keys/revoke",
     "/settings",
     "/audit",
     "/audit/export",

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admins;
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 pub mod charts;
 pub mod components;

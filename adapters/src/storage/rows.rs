@@ -6,6 +6,7 @@
 //! PostgreSQL adapters decode the very same structs; [`Ts`] is the one type whose storage
 //! differs (INTEGER unix microseconds on SQLite, `timestamptz` on PostgreSQL).
 
+mod keys;
 mod login;
 mod panel;
 
@@ -24,6 +25,7 @@ use sqlx::{Database, Decode, Encode, Type};
 use time::{Date, OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
+pub use keys::{API_KEY, ApiKeyRow, ApiKeyValues, TENANT_KEY, TenantKeyRow};
 pub use login::{
     KeyStateRow, SYSTEM_SETTINGS, SecondFactorRow, SessionRow, parse_settings, settings_json, stage_str,
 };

@@ -23,6 +23,7 @@
 
 mod admins;
 mod api;
+mod api_keys;
 mod audit;
 mod panel;
 mod second_factor;
@@ -34,8 +35,8 @@ mod usage;
 mod work;
 
 pub(crate) use {
-    admins::admins, api::api, audit::audit, panel::panel, second_factor::second_factor, sessions::sessions,
-    settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
+    admins::admins, api::api, api_keys::api_keys, audit::audit, panel::panel, second_factor::second_factor,
+    sessions::sessions, settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
 };
 
 /// A read-then-write path that concurrent transactions must take one at a time.
@@ -58,6 +59,9 @@ macro_rules! ports {
         }
         mod api {
             $crate::storage::shared::api!(super::$store, sqlx::$db, sqlx::$conn);
+        }
+        mod api_keys {
+            $crate::storage::shared::api_keys!(super::$store, sqlx::$conn);
         }
         mod audit {
             $crate::storage::shared::audit!(super::$store, sqlx::$db, sqlx::$conn);

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use gatehouse_domain::session::{EndReason, Session};
 use gatehouse_domain::settings::SystemSettings;
-use gatehouse_domain::{AdminId, AuditEvent, SuperAdmin, Tenant};
+use gatehouse_domain::{
+    AdminId, ApiKey, ApiKeyId, AuditEvent, SuperAdmin, Tenant, TenantApiKey, TenantId, TenantKeyId,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -64,6 +66,46 @@ pub enum Change {
     /// Spends a setup token: storage refuses with `NotFound` if it is unknown, used or expired.
     UseSetupToken {
         token_hash: Vec<u8>,
+        at: OffsetDateTime,
+    },
+    /// A new operator API key and the keyed hash of its text (S29).
+    InsertApiKey {
+        key: ApiKey,
+        hash: Vec<u8>,
+    },
+    /// Revokes a key: storage refuses with `NotFound` if it is unknown or already revoked.
+    RevokeApiKey {
+        id: ApiKeyId,
+        at: OffsetDateTime,
+    },
+    /// Notes that a refused use of a key is being audited: storage refuses with `NotFound` if
+    /// one was noted since `quiet_since`, so a key hammered after revocation leaves one audit
+    /// row per quiet period rather than one per request.
+    NoteKeyRefusal {
+        id: ApiKeyId,
+        at: OffsetDateTime,
+        quiet_since: OffsetDateTime,
+    },
+    /// A new tenant key and the keyed hash of its text.
+    InsertTenantKey {
+        key: TenantApiKey,
+        hash: Vec<u8>,
+    },
+    /// Ends a tenant's unrevoked keys at `at` (a rotation's overlap), unless they end sooner.
+    ExpireTenantKeys {
+        tenant: TenantId,
+        at: OffsetDateTime,
+    },
+    /// Revokes every unrevoked key of a tenant at once.
+    RevokeTenantKeys {
+        tenant: TenantId,
+        at: OffsetDateTime,
+    },
+    /// Revokes one tenant key: storage refuses with `NotFound` if it is not the tenant's or is
+    /// already revoked.
+    RevokeTenantKey {
+        tenant: TenantId,
+        id: TenantKeyId,
         at: OffsetDateTime,
     },
 }

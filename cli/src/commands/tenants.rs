@@ -1,7 +1,8 @@
-//! `tenants …`: list, show, create, change status and plan, and bulk actions.
+//! `tenants …`: list, show, create, change status and plan, bulk actions, and keys.
 
 mod bulk;
 mod create;
+mod keys;
 mod list;
 mod show;
 mod status;
@@ -42,6 +43,11 @@ pub enum Cmd {
     /// Example: gatehouse-ctl tenants bulk suspend --reason "payment overdue" --tenant a --tenant b
     #[command(subcommand)]
     Bulk(bulk::Cmd),
+    /// A tenant's keys for the MFA service: list, issue, rotate, revoke.
+    ///
+    /// Example: gatehouse-ctl tenants keys rotate acme-corp --overlap 48h
+    #[command(subcommand)]
+    Keys(keys::Cmd),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +69,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Cancel(opts) => status::run(opts, S::Cancelled, ctx).await,
         Cmd::SetPlan(opts) => set_plan(opts, ctx).await,
         Cmd::Bulk(cmd) => bulk::run(cmd, ctx).await,
+        Cmd::Keys(cmd) => keys::run(cmd, ctx).await,
     }
 }
 

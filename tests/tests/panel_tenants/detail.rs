@@ -46,7 +46,9 @@ async fn the_tenant_page_shows_everything(backend: Backend) {
         "tenant_created",
         // Reserved places for other parts of the panel, without data.
         r#"data-placeholder="usage-charts""#,
-        r#"data-placeholder="api-keys-notifications-api-log""#,
+        r#"data-placeholder="notifications-api-log""#,
+        // The tenant's keys for the MFA service (its first one was issued with it).
+        r#"<h2 id="h-api-keys">API keys</h2>"#,
     ] {
         assert!(b.contains(expected), "{expected:?} missing: {b}");
     }

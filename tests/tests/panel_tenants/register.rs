@@ -32,14 +32,15 @@ async fn registers_a_tenant_and_lands_on_its_page(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(
-        (done.status, done.location()),
-        (303, Some("/tenants/acme-corp?done=created")),
-        "{}",
-        done.body
-    );
+    // The answer shows the tenant's first key, once, and leads on to the tenant's page.
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains(r#"href="/tenants/acme-corp?done=created""#), "{}", done.body);
+    let key = gatehouse_tests::app::between(&done.body, "<code class=\"key\" data-key-once>", "</code>")
+        .expect("the key is shown");
+    assert!(key.starts_with("ght_") && key.len() == 4 + 32 + 1 + 43, "{key}");
     let page = browser.get("/tenants/acme-corp?done=created").await;
     assert!(page.body.contains("The tenant was registered."), "{}", page.body);
+    assert!(page.body.contains(&key[..16]) && !page.body.contains(&key), "only the prefix is shown again");
     let t = stored(&app, "acme-corp").await;
     assert_eq!((t.plan, t.status), (Plan::Premium, TenantStatus::Active));
     assert_eq!(t.domains.len(), 2);

@@ -16,7 +16,7 @@ pub async fn register(app: &TestApp, name: &str, slug: &str, plan: Plan, domains
         features: None,
         activate: false,
     };
-    register_tenant::run(&app.ports, &Actor::cli("test"), req).await.expect("registered")
+    register_tenant::run(&app.ports, &Actor::cli("test"), req).await.expect("registered").tenant
 }
 
 /// The same, straight into the active state.

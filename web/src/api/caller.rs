@@ -16,7 +16,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gatehouse_application::record_denial;
+use gatehouse_application::session_support::Client;
+use gatehouse_application::{authenticate_api_key, record_denial};
 use gatehouse_domain::{Actor, TenantScope};
 use governor::middleware::StateInformationMiddleware;
 use governor::{Quota, RateLimiter};
@@ -58,9 +59,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     if is_public(req.uri().path()) {
         return next.run(req).await;
     }
+    let client =
+        req.extensions().get::<ClientInfo>().map_or_else(|| Client::new("unknown", ""), |c| c.0.clone());
     let principal = match bearer(req.headers()) {
         None => None,
-        Some(key) => match principal(&state, key).await {
+        Some(key) => match principal(&state, key, &client).await {
             Ok(p) => p,
             Err(e) => return e.into_response(),
         },
@@ -74,12 +77,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     };
     let caller = Caller { actor: principal.actor, key_id: principal.key_id };
     let action = format!("{} {}", req.method(), req.uri().path());
-    let client = req.extensions().get::<ClientInfo>().map(|c| c.0.clone());
     req.extensions_mut().insert(caller.clone());
     let mut response = next.run(req).await;
     if let Some(denied) = response.extensions().get::<ErrorInfo>().and_then(|i| i.denied.clone()) {
-        let (ip, agent) = client.map(|c| (c.ip, c.user_agent)).unwrap_or_default();
-        if let Err(e) = record_denial::run(&state.ports, &caller.actor, &denied, &action, &ip, &agent).await {
+        let (ip, agent) = (&client.ip, &client.user_agent);
+        if let Err(e) = record_denial::run(&state.ports, &caller.actor, &denied, &action, ip, agent).await {
             tracing::error!(error = %e, "could not audit a permission denial");
         }
     }
@@ -97,10 +99,20 @@ pub struct Principal {
     pub rate_per_minute: Option<u32>,
 }
 
-/// The principal of a presented key, or `None` when the key is unknown, expired or revoked.
-async fn principal(_state: &AppState, _key: &str) -> Result<Option<Principal>, AppError> {
-    // Wired to `authenticate_api_key` when the API keys land.
-    Ok(None)
+/// The principal of a presented key, or `None` when the key is unknown, expired or revoked
+/// (the use case audits the use of a known refused key).
+async fn principal(state: &AppState, key: &str, client: &Client) -> Result<Option<Principal>, AppError> {
+    match authenticate_api_key::run(&state.ports, key, client).await? {
+        Ok(p) => Ok(Some(Principal {
+            actor: p.actor,
+            key_id: p.key.id.as_uuid(),
+            rate_per_minute: p.key.rate_per_minute,
+        })),
+        Err(refused) => {
+            tracing::info!(reason = ?refused, "API key refused");
+            Ok(None)
+        }
+    }
 }
 
 /// The requests per minute an operator key gets when it names no rate of its own.

@@ -275,8 +275,11 @@ pub struct UpstreamStatusBody {
 
 /// The MFA upstream's connection status and recent calls.
 #[utoipa::path(get, path = "/upstream", tag = "system", responses((status = 200, body = UpstreamStatusBody)))]
-async fn upstream(State(state): State<AppState>, caller: Caller) -> Result<Json<UpstreamStatusBody>, AppError> {
-    let s = system_status::upstream(&state.ports, &caller.actor).await?;
+async fn upstream(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UpstreamStatusBody>, AppError> {
+    let s = system_status::upstream(&state.ports, &caller.actor)?;
     Ok(Json(UpstreamStatusBody {
         state: s.state.as_str(),
         base_url: s.base_url,

@@ -53,8 +53,14 @@ pub struct TenantPath {
     tenant: String,
 }
 
+impl From<String> for TenantPath {
+    fn from(tenant: String) -> Self {
+        TenantPath { tenant }
+    }
+}
+
 impl TenantPath {
-    fn tenant(&self) -> Result<TenantRef, AppError> {
+    pub fn tenant(&self) -> Result<TenantRef, AppError> {
         self.tenant.parse::<TenantRef>().map_err(|e| AppError::App(e.into()))
     }
 }
@@ -313,9 +319,17 @@ pub struct NewTenantBody {
     activate: bool,
 }
 
-/// Registers a tenant.
+/// A registered tenant and its first key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    tenant: TenantBody,
+    /// The key the tenant's website uses with the MFA service: shown in this answer only.
+    tenant_key: super::keys::IssuedTenantKey,
+}
+
+/// Registers a tenant and issues its first key.
 #[utoipa::path(post, path = "/tenants", tag = "tenants", request_body = NewTenantBody,
-    responses((status = 201, body = TenantBody, headers(("location" = String)))))]
+    responses((status = 201, body = Registration, headers(("location" = String)))))]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -330,8 +344,12 @@ async fn create(
         features: body.features.map(Features::from),
         activate: body.activate,
     };
-    let tenant = register_tenant::run(&state.ports, &caller.actor, req).await?;
-    Ok(created(&format!("{}/tenants/{}", super::BASE, tenant.id), TenantBody::from(&tenant)))
+    let r = register_tenant::run(&state.ports, &caller.actor, req).await?;
+    let body = Registration {
+        tenant: TenantBody::from(&r.tenant),
+        tenant_key: super::keys::IssuedTenantKey::of(&r.key, &r.key_text, state.ports.clock.now()),
+    };
+    Ok(created(&format!("{}/tenants/{}", super::BASE, r.tenant.id), body))
 }
 
 /// A 201 with `Location`.

@@ -10,6 +10,7 @@
 mod bulk;
 mod detail;
 mod export;
+mod keys;
 mod list;
 mod new;
 
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/tenants/{tenant}/plan", get(detail::preview_plan).post(detail::change_plan))
         .route("/tenants/{tenant}/domains", post(detail::domains))
         .route("/tenants/{tenant}/features", post(detail::features))
+        .merge(keys::router())
 }
 
 /// The tenant a URL names; an unparseable name is simply not found.
@@ -53,17 +55,20 @@ fn renamed(error: FieldError, from: &str, to: &str) -> FieldError {
 }
 
 /// The fields of a form body, in order (repeated names kept: checkboxes).
-fn fields(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn fields(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
 /// The first value of `name` in `fields`, or "".
-fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 
 /// Every value of `name` in `fields`.
-fn values<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+pub(crate) fn values<'a>(
+    fields: &'a [(String, String)],
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 

@@ -31,6 +31,8 @@ pub enum Notice {
     SessionsEnded,
     Created,
     Deleted,
+    /// An API key or tenant key was revoked.
+    Revoked,
     /// A bulk action finished.
     BulkDone,
 }
@@ -46,6 +48,7 @@ const NOTICES: &[(Notice, &str)] = &[
     (Notice::SessionsEnded, "sessions_ended"),
     (Notice::Created, "created"),
     (Notice::Deleted, "deleted"),
+    (Notice::Revoked, "revoked"),
     (Notice::BulkDone, "bulk_done"),
 ];
 
@@ -73,6 +76,7 @@ impl Notice {
             Notice::SessionsEnded => ("ok", "The sessions were ended."),
             Notice::Created => ("ok", "Created."),
             Notice::Deleted => ("ok", "Deleted."),
+            Notice::Revoked => ("ok", "Revoked: the key no longer works."),
             Notice::BulkDone => ("ok", "The bulk action is done."),
         }
     }
@@ -138,6 +142,7 @@ pub const NAV: &[(&str, &str, Permission)] = &[
     ("Tenants", "/tenants", Permission::TenantsView),
     ("Analytics", "/analytics", Permission::UsageView),
     ("Audit", "/audit", Permission::AuditView),
+    ("API keys", "/api-keys", Permission::ApiKeysManage),
     ("Admins", "/admins", Permission::AdminsManage),
     ("Settings", "/settings", Permission::SettingsManage),
     ("System", "/system", Permission::SettingsManage),

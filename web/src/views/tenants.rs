@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod detail;
 pub mod features;
+pub mod keys;
 pub mod list;
 pub mod new;
 

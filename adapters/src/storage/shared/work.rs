@@ -6,7 +6,7 @@ macro_rules! work {
         use async_trait::async_trait;
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
 
-        use super::{admins, audit, panel, second_factor, sessions, settings, tenants};
+        use super::{admins, api_keys, audit, panel, second_factor, sessions, settings, tenants};
         use $crate::storage::rows::{CountDeltas, backend};
 
         #[async_trait]
@@ -50,6 +50,23 @@ macro_rules! work {
                         }
                         Change::UseSetupToken { token_hash, at } => {
                             settings::use_setup_token(&mut tx, token_hash, *at).await?;
+                        }
+                        Change::InsertApiKey { key, hash } => api_keys::insert(&mut tx, key, hash).await?,
+                        Change::RevokeApiKey { id, at } => api_keys::revoke(&mut tx, *id, *at).await?,
+                        Change::NoteKeyRefusal { id, at, quiet_since } => {
+                            api_keys::note_refusal(&mut tx, *id, *at, *quiet_since).await?;
+                        }
+                        Change::InsertTenantKey { key, hash } => {
+                            api_keys::insert_tenant_key(&mut tx, key, hash).await?;
+                        }
+                        Change::ExpireTenantKeys { tenant, at } => {
+                            api_keys::expire_tenant_keys(&mut tx, *tenant, *at).await?;
+                        }
+                        Change::RevokeTenantKeys { tenant, at } => {
+                            api_keys::revoke_tenant_keys(&mut tx, *tenant, *at).await?;
+                        }
+                        Change::RevokeTenantKey { tenant, id, at } => {
+                            api_keys::revoke_tenant_key(&mut tx, *tenant, *id, *at).await?;
                         }
                     }
                 }

@@ -1,4 +1,4 @@
-//! `tenants create`.
+//! `tenants create`: prints the new tenant and its first key, once.
 
 use clap::Args;
 use gatehouse_application::register_tenant;
@@ -39,11 +39,17 @@ pub async fn run(opts: Opts, ctx: &Ctx) -> anyhow::Result<()> {
         features: None,
         activate: opts.activate,
     };
-    let tenant = register_tenant::run(&ctx.ports, &ctx.actor, req).await?;
+    let registered = register_tenant::run(&ctx.ports, &ctx.actor, req).await?;
+    let key = registered.key_text.expose();
     if ctx.json() {
-        output::json(&tenant)
+        let mut out = serde_json::to_value(&registered.tenant)?;
+        // The same two fields as `tenants keys issue`: the key's record and its text.
+        out["tenant_key"] = serde_json::to_value(&registered.key)?;
+        out["key"] = key.into();
+        output::json(&out)
     } else {
-        println!("created {}", describe(&tenant));
+        println!("created {}", describe(&registered.tenant));
+        println!("tenant key (shown only this once; store it now): {key}");
         Ok(())
     }
 }

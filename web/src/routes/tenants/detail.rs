@@ -68,6 +68,7 @@ async fn render(
     typed: &Typed,
 ) -> Result<Response, AppError> {
     let audit = trail(state, actor, details).await?;
+    let keys = super::keys::load(state, actor, &details.tenant).await?;
     let detail = Detail {
         details,
         audit: &audit,
@@ -77,6 +78,7 @@ async fn render(
         reason: &typed.reason,
         hostname: &typed.hostname,
         features: typed.features.as_ref(),
+        keys: &keys,
     };
     Ok((status, view::page(ctx, &detail)).into_response())
 }

@@ -5,7 +5,7 @@ use std::str::FromStr as _;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use gatehouse_application::register_tenant;
 use gatehouse_domain::Plan;
 
@@ -16,8 +16,9 @@ use crate::errors::AppError;
 use crate::routes::field_error;
 use crate::views::Ctx;
 use crate::views::components::FieldError;
+use crate::views::tenants::href;
+use crate::views::tenants::keys::{Occasion, shown_once};
 use crate::views::tenants::new::{NewTenantForm, page};
-use crate::views::tenants::{Flash, href};
 
 pub async fn form(ctx: Ctx, Full(_): Full) -> Response {
     page(&ctx, &NewTenantForm::default(), &FieldError::default()).into_response()
@@ -48,9 +49,12 @@ pub async fn create(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(t) => {
-            let to = format!("{}?{}", href(t.slug.as_str(), t.id), Flash::Created.query());
-            Ok(Redirect::to(&to).into_response())
+        // The first key is shown in this answer only (never in a URL); the page links on to
+        // the tenant.
+        Ok(r) => {
+            let (t, text) = (&r.tenant, r.key_text.expose());
+            let base = href(t.slug.as_str(), t.id);
+            Ok(shown_once(&ctx, t.name.as_str(), &base, text, Occasion::Registered).into_response())
         }
         Err(e) => match field_error(&e) {
             Some(errors) => {

@@ -53,6 +53,7 @@ pub struct Detail<'a> {
     pub reason: &'a str,
     pub hostname: &'a str,
     pub features: Option<&'a FeaturesForm>,
+    pub keys: &'a super::keys::TenantKeys,
 }
 
 impl Detail<'_> {
@@ -286,9 +287,10 @@ pub fn page(ctx: &Ctx, d: &Detail<'_>) -> Markup {
                 (features_form(&ctx.csrf, &format!("{base}/features"), t.version, t.plan, d.features.unwrap_or(&stored), &d.error(Section::Features)))
             }
             (usage_section(d.details))
-            // Reserved: API keys, notifications and the API log come from other parts of the panel.
-            section.card.placeholder #integrations data-placeholder="api-keys-notifications-api-log" aria-labelledby="h-integrations" {
-                h2 #h-integrations { "API keys, notifications and API log" }
+            (super::keys::section(ctx, &base, d.keys))
+            // Reserved: notifications and the API log come from other parts of the panel.
+            section.card.placeholder #integrations data-placeholder="notifications-api-log" aria-labelledby="h-integrations" {
+                h2 #h-integrations { "Notifications and API log" }
                 p.muted { "Not available yet: these will appear here once built. Nothing is shown in the meantime." }
             }
             (audit_section(d.audit))
