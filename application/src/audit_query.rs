@@ -13,6 +13,9 @@ pub async fn run(ports: &Ports, actor: &Actor, mut query: AuditQuery) -> Result<
     if query.limit == 0 || query.limit > MAX_LIMIT {
         return Err(ValidationError::new("limit", format!("must be between 1 and {MAX_LIMIT}")).into());
     }
+    if query.before_seq.is_some_and(|b| b < 1) {
+        return Err(ValidationError::new("before", "must be at least 1").into());
+    }
     if let (Some(since), Some(until)) = (query.since, query.until)
         && since > until
     {

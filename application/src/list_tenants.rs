@@ -7,12 +7,17 @@ use crate::{Ports, Result};
 
 /// The largest page a client may ask for.
 pub const MAX_LIMIT: u32 = 500;
+/// The furthest a client may skip: far beyond any real list, and within every database's range.
+pub const MAX_OFFSET: u64 = 100_000_000;
 const MAX_SEARCH_CHARS: usize = 100;
 
 pub async fn run(ports: &Ports, actor: &Actor, mut query: TenantQuery) -> Result<TenantPage> {
     actor.require(Permission::TenantsView, None)?;
     if query.page.limit == 0 || query.page.limit > MAX_LIMIT {
         return Err(ValidationError::new("limit", format!("must be between 1 and {MAX_LIMIT}")).into());
+    }
+    if query.page.offset > MAX_OFFSET {
+        return Err(ValidationError::new("offset", format!("must be at most {MAX_OFFSET}")).into());
     }
     query.search = match query.search.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -63,5 +68,7 @@ mod tests {
         }
         let q = TenantQuery { search: Some("x".repeat(101)), ..TenantQuery::default() };
         assert_eq!(run(&ports, &cli(), q).await.expect_err("search").field(), Some("search"));
+        let q = TenantQuery { page: Page { limit: 50, offset: MAX_OFFSET + 1 }, ..TenantQuery::default() };
+        assert_eq!(run(&ports, &cli(), q).await.expect_err("offset").field(), Some("offset"));
     }
 }

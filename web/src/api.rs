@@ -83,8 +83,8 @@ async fn method_not_allowed() -> AppError {
 }
 
 /// The error responses an operation can give, by status: every operation can be refused for
-/// its key (401, 403), its rate (429), a malformed parameter (400) and a missing record (404);
-/// a write also for breaking a rule (422) or a conflicting write (409); one with a body also for
+/// its key (401, 403), its rate (429), a malformed (400) or invalid (422) parameter and a
+/// missing record (404); a write also for a conflicting write (409); one with a body also for
 /// the body (413, 415).
 fn error_statuses(method: &HttpMethod, op: &Operation) -> Vec<(u16, &'static str)> {
     let mut statuses = vec![
@@ -92,14 +92,15 @@ fn error_statuses(method: &HttpMethod, op: &Operation) -> Vec<(u16, &'static str
         (401, "No valid API key: missing, unknown, expired or revoked."),
         (403, "The key lacks the permission, or the tenant is outside its restriction."),
         (404, "No such record."),
+        (422, "The request does not pass validation (`errors` names the fields); nothing was written."),
         (429, "Over the key's rate limit; see `Retry-After`."),
         (500, "Gatehouse failed; the problem names the request id."),
     ];
     if *method != HttpMethod::Get {
-        statuses.extend([
-            (409, "A uniqueness rule or the record's version was broken, or the same Idempotency-Key is still running; nothing was written."),
-            (422, "The request does not pass validation (`errors` names the fields); nothing was written."),
-        ]);
+        statuses.push((
+            409,
+            "A uniqueness rule or the record's version was broken, or the same Idempotency-Key is still running; nothing was written.",
+        ));
     }
     if op.request_body.is_some() {
         statuses.extend([(413, "The body is too large."), (415, "The body is not `application/json`.")]);

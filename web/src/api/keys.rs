@@ -41,12 +41,16 @@ pub struct ApiKeyBody {
     scopes: Vec<Permission>,
     /// `null`: every tenant.
     tenants: Option<Vec<Uuid>>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
     /// Requests per minute; `null` takes the default.
     rate_per_minute: Option<u32>,
     created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     last_used_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     revoked_at: Option<OffsetDateTime>,
     /// `active`, `expired` or `revoked`.
     state: &'static str,
@@ -101,6 +105,7 @@ pub struct NewApiKey {
     /// Ids or slugs of the tenants the key may act on; empty or absent for every tenant.
     #[serde(default)]
     tenants: Vec<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
     #[schema(minimum = 1)]
     rate_per_minute: Option<u32>,
@@ -160,10 +165,14 @@ pub struct TenantKeyBody {
     tenant: Uuid,
     /// The key's first characters, to recognise it.
     prefix: String,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     /// Set when a rotation gave it an end.
+    #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     revoked_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     last_used_at: Option<OffsetDateTime>,
     state: &'static str,
 }

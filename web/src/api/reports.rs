@@ -235,6 +235,7 @@ pub struct AuditParams {
 pub struct AuditBody {
     seq: i64,
     id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
     kind: String,
     actor_type: String,

@@ -153,6 +153,7 @@ pub struct AdminBody {
     /// `active` or `disabled`.
     status: String,
     totp_enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
 }
 
@@ -197,6 +198,7 @@ pub struct ApiLogParams {
 /// One API call.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiCallBody {
+    #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
     key_id: Option<Uuid>,
     tenant: Option<Uuid>,
@@ -247,6 +249,7 @@ async fn api_log(
 /// One recent call to the upstream.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UpstreamCheckBody {
+    #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
     call: &'static str,
     latency_ms: u64,
@@ -260,12 +263,15 @@ pub struct UpstreamStatusBody {
     /// `not_configured`, `unknown`, `up`, `degraded` or `down`.
     state: &'static str,
     base_url: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     last_check: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     last_success: Option<OffsetDateTime>,
     last_latency_ms: Option<u64>,
     consecutive_failures: u32,
     last_error: Option<String>,
     /// Set while calls are paused by the circuit breaker.
+    #[serde(default, with = "time::serde::rfc3339::option")]
     paused_until: Option<OffsetDateTime>,
     upstream_status: Option<String>,
     upstream_version: Option<String>,

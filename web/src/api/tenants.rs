@@ -83,7 +83,9 @@ pub struct TenantBody {
     domains: Vec<DomainBody>,
     /// Send it back with a change: a change made against an older version is refused (409).
     version: i64,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
 }
 
@@ -111,6 +113,7 @@ impl From<&Tenant> for TenantBody {
 pub struct DomainBody {
     hostname: String,
     is_primary: bool,
+    #[serde(with = "time::serde::rfc3339")]
     added_at: OffsetDateTime,
 }
 
@@ -217,8 +220,8 @@ pub struct ListParams {
     /// Rows per page, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
-    /// Rows to skip.
-    #[param(minimum = 0)]
+    /// Rows to skip, at most 100,000,000.
+    #[param(minimum = 0, maximum = 100_000_000)]
     offset: Option<u64>,
 }
 
@@ -234,6 +237,7 @@ pub struct TenantRow {
     plan: Plan,
     primary_domain: Option<String>,
     domain_count: u32,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
 }
 
