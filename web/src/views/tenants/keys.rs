@@ -99,7 +99,7 @@ fn actions(ctx: &Ctx, base: &str, keys: &[TenantApiKey], now: OffsetDateTime) ->
 /// A new key of `tenant` (its name, its page `base`), shown once.
 pub fn shown_once(ctx: &Ctx, tenant: &str, base: &str, text: &str, occasion: Occasion) -> Markup {
     let (title, next) = match occasion {
-        Occasion::Registered => ("Tenant registered", format!("{base}?done=created")),
+        Occasion::Registered => ("Tenant registered", format!("{base}?{}", super::Flash::Created.query())),
         Occasion::Issued | Occasion::Rotated { .. } => ("New tenant key", base.to_owned()),
     };
     frame(
