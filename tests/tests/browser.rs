@@ -70,6 +70,9 @@ async fn scenario(app: &TestApp, b: &WebDriver) -> WebDriverResult<()> {
     fill(b, "textarea[name=domains]", "browser.example").await?;
     click(b, "#f-activate").await?;
     submit(b, "main form.card button[type=submit]").await?;
+    // The answer shows the tenant's first key, once; its button leads on to the tenant's page.
+    assert!(b.find(By::Css("code.key")).await?.text().await?.starts_with("ght_"));
+    submit(b, "main a.button").await?;
     let tenant_path = path(b).await?;
     assert!(tenant_path.starts_with("/tenants/"), "the new tenant's page: {tenant_path}");
     assert!(main_text(b).await?.contains("Browser Co"));

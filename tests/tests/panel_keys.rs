@@ -341,6 +341,10 @@ async fn suspending_a_tenant_revokes_its_keys(backend: Backend) {
     assert!(keys.len() == 1 && keys[0].revoked_at.is_some(), "revoked with the suspension: {keys:?}");
     let stored = app.ports.tenants.get(t.id).await.expect("read").expect("acme");
     assert_eq!(stored.status, TenantStatus::Suspended);
+    let page = browser.get("/tenants/acme").await;
+    assert!(
+        page.body.contains("A suspended tenant has no working key") && !page.body.contains("Issue a key")
+    );
     let refused = browser.submit("/tenants/acme", "/tenants/acme/keys/issue", &[]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("a suspended tenant gets no key"), "{}", refused.body);

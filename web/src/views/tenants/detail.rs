@@ -287,7 +287,7 @@ pub fn page(ctx: &Ctx, d: &Detail<'_>) -> Markup {
                 (features_form(&ctx.csrf, &format!("{base}/features"), t.version, t.plan, d.features.unwrap_or(&stored), &d.error(Section::Features)))
             }
             (usage_section(d.details))
-            (super::keys::section(ctx, &base, d.keys))
+            (super::keys::section(ctx, t, d.keys))
             // Reserved: notifications and the API log come from other parts of the panel.
             section.card.placeholder #integrations data-placeholder="notifications-api-log" aria-labelledby="h-integrations" {
                 h2 #h-integrations { "Notifications and API log" }

@@ -2,7 +2,7 @@
 //! revoke), the key shown once after it is issued, the rotation form and the revoke
 //! confirmation.
 
-use gatehouse_domain::{KeyStatus, Permission, TenantApiKey};
+use gatehouse_domain::{KeyStatus, Permission, Tenant, TenantApiKey, TenantStatus};
 use maud::{Markup, html};
 use time::OffsetDateTime;
 
@@ -30,9 +30,12 @@ pub enum Occasion {
     Rotated { ends: OffsetDateTime },
 }
 
-/// The "API keys" section of the tenant page; `base` is the tenant's page path.
-pub fn section(ctx: &Ctx, base: &str, keys: &TenantKeys) -> Markup {
+/// The "API keys" section of the page of `tenant`.
+pub fn section(ctx: &Ctx, tenant: &Tenant, keys: &TenantKeys) -> Markup {
     let manage = ctx.can(Permission::TenantsUpdate);
+    let base = &super::detail::path(tenant);
+    // The use cases refuse keys to tenants that are not served; the page does not offer them.
+    let served = !matches!(tenant.status, TenantStatus::Suspended | TenantStatus::Cancelled);
     html! {
         section.card #api-keys aria-labelledby="h-api-keys" {
             h2 #h-api-keys { "API keys" }
@@ -45,7 +48,8 @@ pub fn section(ctx: &Ctx, base: &str, keys: &TenantKeys) -> Markup {
                     } @else {
                         (table(base, keys, *now, manage))
                     }
-                    @if manage { (actions(ctx, base, keys, *now)) }
+                    @if manage && served { (actions(ctx, base, keys, *now)) }
+                    @if !served { p.muted { "A " (tenant.status) " tenant has no working key and is issued none." } }
                 }
             }
         }
@@ -95,7 +99,7 @@ fn actions(ctx: &Ctx, base: &str, keys: &[TenantApiKey], now: OffsetDateTime) ->
 /// A new key of `tenant` (its name, its page `base`), shown once.
 pub fn shown_once(ctx: &Ctx, tenant: &str, base: &str, text: &str, occasion: Occasion) -> Markup {
     let (title, next) = match occasion {
-        Occasion::Registered => ("Tenant registered", format!("{base}?done=created")),
+        Occasion::Registered => ("Tenant registered", format!("{base}?{}", super::Flash::Created.query())),
         Occasion::Issued | Occasion::Rotated { .. } => ("New tenant key", base.to_owned()),
     };
     frame(
