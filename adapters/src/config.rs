@@ -86,6 +86,8 @@ pub struct Settings {
     pub database_is_default: bool,
     pub secret_key: SecretKeySource,
     pub log_format: LogFormat,
+    /// The bearer token `/metrics` asks for; `None`: only local, unproxied scrapes get in.
+    pub metrics_token: Option<SecretString>,
     pub email: EmailSettings,
     pub upstream: UpstreamSettings,
 }
@@ -151,6 +153,12 @@ impl Settings {
             }
         };
 
+        let metrics_token = lookup("GATEHOUSE_METRICS_TOKEN")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .map(|v| check_metrics_token(&v))
+            .transpose()?;
+
         let use_tls = match get("EMAIL_USE_TLS") {
             None => true,
             Some(v) => parse_bool(&v)
@@ -187,6 +195,7 @@ impl Settings {
             database_is_default,
             secret_key,
             log_format,
+            metrics_token,
             email,
             upstream,
         })
@@ -242,6 +251,7 @@ impl Settings {
             ("DATABASE_URL", mask_url_password(self.database_url.expose_secret())),
             ("GATEHOUSE_SECRET_KEY", key),
             ("GATEHOUSE_LOG_FORMAT", format!("{:?}", self.log_format).to_ascii_lowercase()),
+            ("GATEHOUSE_METRICS_TOKEN", set(&self.metrics_token).to_owned()),
             ("EMAIL_HOST", or_unset(&self.email.host)),
             ("EMAIL_PORT", self.email.port.to_string()),
             ("EMAIL_HOST_USER", or_unset(&self.email.username)),
@@ -302,6 +312,25 @@ fn default_database_url(data_dir: &Path) -> Result<SecretString, ConfigError> {
     })?;
     let dir = dir.trim_end_matches('/');
     Ok(SecretString::from(format!("sqlite://{dir}/gatehouse.db")))
+}
+
+/// Shortest metrics token accepted: 32 characters, e.g. `openssl rand -hex 16` or longer.
+pub const METRICS_TOKEN_MIN_LEN: usize = 32;
+
+/// A metrics token must be long enough not to be guessed and fit in an HTTP header as is.
+fn check_metrics_token(v: &str) -> Result<SecretString, ConfigError> {
+    let printable = v.bytes().all(|b| b.is_ascii_graphic());
+    if v.len() < METRICS_TOKEN_MIN_LEN || !printable {
+        // The value itself is a secret: the message never repeats it.
+        return Err(ConfigError::new(
+            "GATEHOUSE_METRICS_TOKEN",
+            format!(
+                "must be at least {METRICS_TOKEN_MIN_LEN} printable ASCII characters without spaces, \
+                 e.g. from `openssl rand -hex 32`"
+            ),
+        ));
+    }
+    Ok(SecretString::from(v))
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

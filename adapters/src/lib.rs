@@ -8,6 +8,7 @@
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod metrics;
 pub mod probe;
 pub mod storage;
 pub mod system;

@@ -88,7 +88,8 @@ pub async fn wire_with(
         usage: storage.usage.clone(),
         admins: storage.admins.clone(),
         audit: storage.audit.clone(),
-        work: storage.work.clone(),
+        // Login outcomes are counted from the audit events of each commit.
+        work: Arc::new(crate::metrics::CountingWork(storage.work.clone())),
         bulk: storage.bulk.clone(),
         sessions: storage.sessions.clone(),
         throttle: storage.throttle.clone(),

@@ -44,6 +44,8 @@ pub struct Options {
     pub trusted_proxies: Option<String>,
     /// `GATEHOUSE_PUBLIC_URL`.
     pub public_url: Option<String>,
+    /// `GATEHOUSE_METRICS_TOKEN`.
+    pub metrics_token: Option<String>,
     pub burst: BurstLimit,
     /// Zero the login delays (they are real sleeps and prove nothing here).
     pub no_delays: bool,
@@ -54,6 +56,7 @@ impl Default for Options {
         Options {
             trusted_proxies: None,
             public_url: None,
+            metrics_token: None,
             burst: BurstLimit { burst: 100_000, per_minute: 100_000 },
             no_delays: true,
         }
@@ -99,6 +102,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         ("GATEHOUSE_SECRET_KEY", Some("11".repeat(32))),
         ("GATEHOUSE_TRUSTED_PROXIES", options.trusted_proxies.clone()),
         ("GATEHOUSE_PUBLIC_URL", options.public_url.clone()),
+        ("GATEHOUSE_METRICS_TOKEN", options.metrics_token.clone()),
     ];
     let settings =
         Settings::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.clone()))

@@ -40,7 +40,7 @@ pub enum Access {
 
 /// The access rule of `path`.
 pub fn access(path: &str) -> Access {
-    const PUBLIC: &[&str] = &["/login", "/setup", "/healthz", "/readyz"];
+    const PUBLIC: &[&str] = &["/login", "/setup", "/healthz", "/readyz", "/metrics"];
     const SECOND_FACTOR: &[&str] = &["/login/2fa", "/account/2fa/setup", "/logout"];
     if SECOND_FACTOR.contains(&path) {
         Access::SecondFactor

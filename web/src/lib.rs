@@ -17,6 +17,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod errors;
 pub mod health;
+pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
 pub mod security;

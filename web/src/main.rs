@@ -48,7 +48,7 @@ async fn run() -> anyhow::Result<()> {
     let _ = writeln!(
         std::io::stdout(),
         "Gatehouse is listening on http://{addr}/ ({backend} database, migrations applied)\n  \
-         health: http://{addr}/healthz   readiness: http://{addr}/readyz\n  \
+         health: http://{addr}/healthz   readiness: http://{addr}/readyz   metrics: http://{addr}/metrics\n  \
          sign in at http://{addr}/login; manage tenants with `gatehouse-ctl` (see docs/cli.md)."
     );
     if let Some(token) = setup_token {
@@ -78,7 +78,9 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Logs as text or JSON lines; `RUST_LOG` chooses what (default: info, quieter sqlx).
+/// Logs as text or JSON lines (`GATEHOUSE_LOG_FORMAT`); `RUST_LOG` chooses what (default:
+/// info, quieter sqlx). A JSON line carries its request's span fields (`request_id`, `route`,
+/// `tenant`, …) under `span` and `spans`.
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));

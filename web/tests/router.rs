@@ -42,12 +42,15 @@ async fn readyz_is_200_while_the_database_answers_and_503_after() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/json"));
     let json: serde_json::Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(json, serde_json::json!({"status": "ready", "database": "sqlite"}));
+    assert_eq!((&json["status"], &json["database"]), (&"ready".into(), &"sqlite".into()), "{json}");
+    assert_eq!(json["components"]["database"]["state"], "up", "{json}");
 
     state.storage.close().await;
     let (status, _, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("unavailable") && !body.contains("pool"), "no internals: {body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json["components"]["database"], serde_json::json!({"state": "down"}), "no error text: {json}");
 }
 
 #[tokio::test]

@@ -208,3 +208,22 @@ fn bad_public_urls_and_proxies_name_the_variable_and_the_rule() {
         assert!(err.to_string().starts_with(expected), "{err}");
     }
 }
+
+#[test]
+fn the_metrics_token_is_long_masked_and_never_repeated_in_errors() {
+    let token = "metrics-token-0123456789abcdef0123456789";
+    let s = settings(&[("GATEHOUSE_METRICS_TOKEN", token)]).expect("valid");
+    assert_eq!(s.metrics_token.as_ref().map(ExposeSecret::expose_secret), Some(token));
+    assert!(s.summary().contains("GATEHOUSE_METRICS_TOKEN = ******** (set)"));
+    assert!(!format!("{s:?}").contains(token) && !s.summary().contains(token));
+    assert!(settings(&[("GATEHOUSE_METRICS_TOKEN", "  ")]).expect("blank is unset").metrics_token.is_none());
+    for bad in [
+        "short-token",
+        "a token with spaces in it, long enough to pass",
+        "tökentökentökentökentökentökentöken",
+    ] {
+        let e = settings(&[("GATEHOUSE_METRICS_TOKEN", bad)]).expect_err(bad);
+        assert_eq!(e.variable, "GATEHOUSE_METRICS_TOKEN");
+        assert!(!e.to_string().contains(bad), "the token is not repeated: {e}");
+    }
+}
