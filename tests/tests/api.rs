@@ -24,6 +24,7 @@ both!(
     rate_limits_follow_the_key_and_the_clock,
     calls_are_logged_with_their_tenant,
     keys_are_managed_over_the_api_and_shown_once,
+    the_panel_api_log_page_shows_calls_escaped_and_needs_a_permission,
     the_openapi_document_and_the_router_agree,
 );
 
@@ -558,4 +559,29 @@ async fn keys_are_managed_over_the_api_and_shown_once(backend: Backend) {
     let all = api.send(Method::DELETE, "/tenants/keyed-inc/keys/all", None, &[]).await;
     assert_eq!(all.body.as_array().map(Vec::len), Some(2), "{}", all.body);
     api.send(Method::DELETE, "/tenants/keyed-inc/keys/nonsense", None, &[]).await.problem(422, "validation");
+}
+
+async fn the_panel_api_log_page_shows_calls_escaped_and_needs_a_permission(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let api = owner_key(&app).await;
+    new_tenant(&api, "Paneled", "basic").await;
+    api.get("/tenants/paneled/%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    let (browser, _) = app.login_as_owner().await;
+    let mut page = browser.get("/api-log").await;
+    for _ in 0..50 {
+        if page.body.contains("/api/v1/tenants/paneled/") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = browser.get("/api-log").await;
+    }
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(page.body.contains("/api/v1/tenants/paneled/"), "{}", page.body);
+    assert!(!page.body.contains("<script>alert(1)"), "escaped");
+    let one = browser.get("/api-log?tenant=paneled").await;
+    assert!(one.body.contains("API log of paneled") && one.body.contains("404"), "{}", one.body);
+    let (support, _) = app.admin_logged_in("sam", gatehouse_domain::Role::Support).await;
+    assert_eq!(support.get("/api-log").await.status, 403, "the whole log needs audit:view");
+    assert_eq!(support.get("/api-log?tenant=paneled").await.status, 200, "one tenant's needs tenants:view");
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admins;
 pub mod analytics;
 pub mod api_keys;
+pub mod api_log;
 pub mod audit;
 pub mod dashboard;
 pub mod login;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(admins::router())
         .merge(api_keys::router())
+        .merge(api_log::router())
         .merge(settings::router())
         .merge(audit::router())
         .merge(tenants::router())
@@ -56,6 +58,7 @@ pub const PANEL_GET_ROUTES: &[&str] = &[
     "/admins",
     "/admins/{id}/sessions",
     "/api-keys",
+    "/api-log",
     "/api-keys/{id}/revoke",
     "/tenants/{id}/keys/rotate",
     "/tenants/{id}/keys/revoke",

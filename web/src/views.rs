@@ -6,6 +6,7 @@ pub mod account;
 pub mod admins;
 pub mod analytics;
 pub mod api_keys;
+pub mod api_log;
 pub mod audit;
 pub mod charts;
 pub mod components;

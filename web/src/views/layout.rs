@@ -143,6 +143,7 @@ pub const NAV: &[(&str, &str, Permission)] = &[
     ("Analytics", "/analytics", Permission::UsageView),
     ("Audit", "/audit", Permission::AuditView),
     ("API keys", "/api-keys", Permission::ApiKeysManage),
+    ("API log", "/api-log", Permission::AuditView),
     ("Admins", "/admins", Permission::AdminsManage),
     ("Settings", "/settings", Permission::SettingsManage),
     ("System", "/system", Permission::SettingsManage),
