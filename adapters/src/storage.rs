@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 use gatehouse_application::ports::{
     AdminRepository, ApiKeyStore, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle,
-    PanelQueries, SecondFactorStore, SessionStore, SettingsStore, StoreError, TenantRepository, UnitOfWork,
-    UsageRepository,
+    PanelQueries, SecondFactorStore, SessionStore, SettingsStore, StoreError, SupportGrants,
+    TenantRepository, UnitOfWork, UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -45,6 +45,7 @@ pub struct Storage {
     pub api_log: Arc<dyn ApiLogStore>,
     /// Operator API keys and tenant keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
+    pub support: Arc<dyn SupportGrants>,
     pool: Pool,
 }
 
@@ -84,7 +85,7 @@ impl Storage {
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
         S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
-        S: IdempotencyStore + ApiLogStore + ApiKeyStore,
+        S: IdempotencyStore + ApiLogStore + ApiKeyStore + SupportGrants,
     {
         Storage {
             tenants: store.clone(),
@@ -100,7 +101,8 @@ impl Storage {
             panel: store.clone(),
             idempotency: store.clone(),
             api_log: store.clone(),
-            api_keys: store,
+            api_keys: store.clone(),
+            support: store,
             pool,
         }
     }

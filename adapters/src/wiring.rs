@@ -110,6 +110,7 @@ pub async fn wire_with(
         idempotency: storage.idempotency.clone(),
         api_log: storage.api_log.clone(),
         api_keys: storage.api_keys.clone(),
+        support: storage.support.clone(),
     };
     Ok(Wiring { storage, ports, keys })
 }

@@ -26,6 +26,9 @@ pub enum Error {
     /// Storage or another outside system failed: not the client's fault.
     #[error(transparent)]
     Store(StoreError),
+    /// The MFA upstream failed or is not configured; the message is safe to show an operator.
+    #[error(transparent)]
+    Upstream(#[from] crate::ports::UpstreamError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

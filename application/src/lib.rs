@@ -34,6 +34,7 @@ pub mod seed_demo;
 pub mod session_support;
 pub mod setup_totp;
 pub mod show_tenant;
+pub mod support_view;
 pub mod system_status;
 pub mod tenant_ref;
 pub mod tenant_usage;

@@ -12,6 +12,7 @@ mod auth;
 mod panel;
 mod probe;
 mod store;
+mod support;
 mod system;
 mod tenants;
 mod upstream;
@@ -30,6 +31,7 @@ pub use auth::{
 pub use panel::{BillingRow, PanelQueries, PlanDay, TenantCount, TenantLabel, TenantMonthUsage};
 pub use probe::{ComponentStatus, ProcessStats, SystemProbe};
 pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
+pub use support::SupportGrants;
 pub use system::{Clock, IdGenerator, PasswordHasher, SecretString};
 pub use tenants::{
     Page, SortDirection, TenantPage, TenantQuery, TenantRepository, TenantSort, TenantSummary,
@@ -47,8 +49,8 @@ pub use {
     admins::MockAdminRepository, api::MockApiLogStore, api::MockIdempotencyStore, api_keys::MockApiKeyStore,
     audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore, auth::MockSecretBox,
     auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens, auth::MockTotpService,
-    panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork, system::MockClock,
-    system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
+    panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork, support::MockSupportGrants,
+    system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
     upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
@@ -75,6 +77,8 @@ pub struct Ports {
     pub panel: Arc<dyn PanelQueries>,
     /// Health of the database, the process and the outside services.
     pub probe: Arc<dyn SystemProbe>,
+    /// Time-boxed support access to tenants' live data.
+    pub support: Arc<dyn SupportGrants>,
     /// The MFA service Gatehouse manages (answers `NotConfigured` when none is set).
     pub upstream: Arc<dyn MfaUpstream>,
     /// The API's idempotency records.

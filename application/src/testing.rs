@@ -11,8 +11,9 @@ use uuid::Uuid;
 use crate::ports::{
     Clock, IdGenerator, MockAdminRepository, MockApiKeyStore, MockApiLogStore, MockAuditLog, MockBulkLoader,
     MockIdempotencyStore, MockLoginThrottle, MockMfaUpstream, MockPanelQueries, MockPasswordHasher,
-    MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore, MockSystemProbe,
-    MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository, Ports, Work,
+    MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore, MockSupportGrants,
+    MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository,
+    Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -51,6 +52,7 @@ pub struct MockPorts {
     pub panel: MockPanelQueries,
     pub probe: MockSystemProbe,
     pub upstream: MockMfaUpstream,
+    pub support: MockSupportGrants,
     pub idempotency: MockIdempotencyStore,
     pub api_log: MockApiLogStore,
     pub api_keys: MockApiKeyStore,
@@ -76,6 +78,7 @@ impl MockPorts {
             panel: MockPanelQueries::new(),
             probe: MockSystemProbe::new(),
             upstream: MockMfaUpstream::new(),
+            support: MockSupportGrants::new(),
             idempotency: MockIdempotencyStore::new(),
             api_log: MockApiLogStore::new(),
             api_keys: MockApiKeyStore::new(),
@@ -127,6 +130,7 @@ impl MockPorts {
             panel: Arc::new(self.panel),
             probe: Arc::new(self.probe),
             upstream: Arc::new(self.upstream),
+            support: Arc::new(self.support),
             idempotency: Arc::new(self.idempotency),
             api_log: Arc::new(self.api_log),
             api_keys: Arc::new(self.api_keys),

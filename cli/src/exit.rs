@@ -59,7 +59,7 @@ fn code(e: &anyhow::Error) -> u8 {
             Error::NotFound { .. } => NOT_FOUND,
             Error::Conflict(_) | Error::VersionConflict(_) => CONFLICT,
             Error::Bulk(_) => INVALID,
-            Error::Store(_) => FAILURE,
+            Error::Store(_) | Error::Upstream(_) => FAILURE,
         };
     }
     if let Some(d) = e.downcast_ref::<DomainError>() {

@@ -14,6 +14,7 @@ pub mod log;
 pub mod problem;
 pub mod reports;
 pub mod schema;
+pub mod support;
 pub mod system;
 pub mod tenants;
 
@@ -45,6 +46,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(system::router())
         .merge(keys::router())
+        .merge(support::router())
 }
 
 /// The API's OpenAPI document.

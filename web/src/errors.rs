@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gatehouse_application::Error;
+use gatehouse_application::ports::UpstreamError;
 use gatehouse_domain::DomainError;
 
 use crate::views;
@@ -92,7 +93,7 @@ impl AppError {
                     Error::Domain(DomainError::Invalid(v)) => {
                         plain(StatusCode::UNPROCESSABLE_ENTITY, "validation", &v.to_string())
                     }
-                    Error::Domain(_) | Error::Bulk(_) => {
+                    Error::Domain(_) | Error::Bulk(_) | Error::Upstream(UpstreamError::InvalidRequest(_)) => {
                         plain(StatusCode::UNPROCESSABLE_ENTITY, "validation", &e.to_string())
                     }
                     Error::NotFound { .. } => plain(StatusCode::NOT_FOUND, "not-found", "Not found."),
@@ -101,6 +102,14 @@ impl AppError {
                         plain(StatusCode::CONFLICT, "version-conflict", &e.to_string())
                     }
                     Error::Store(_) => ErrorInfo { log: Some(e.to_string()), ..internal() },
+                    Error::Upstream(u) => {
+                        let status = if matches!(u, UpstreamError::NotConfigured) {
+                            StatusCode::SERVICE_UNAVAILABLE
+                        } else {
+                            StatusCode::BAD_GATEWAY
+                        };
+                        ErrorInfo { log: Some(e.to_string()), ..plain(status, "upstream", &e.to_string()) }
+                    }
                 };
                 ErrorInfo { fields, ..info }
             }

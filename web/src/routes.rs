@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod login;
 pub mod settings;
 pub mod setup;
+pub mod support;
 pub mod system;
 pub mod tenants;
 pub mod theme;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(analytics::router())
         .merge(system::router())
+        .merge(support::router())
         .merge(theme::router())
 }
 
@@ -62,6 +64,7 @@ pub const PANEL_GET_ROUTES: &[&str] = &[
     "/api-keys/{id}/revoke",
     "/tenants/{id}/keys/rotate",
     "/tenants/{id}/keys/revoke",
+    "/tenants/{id}/support",
     "/settings",
     "/audit",
     "/audit/export",

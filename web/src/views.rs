@@ -16,6 +16,7 @@ pub mod layout;
 pub mod login;
 pub mod settings;
 pub mod setup;
+pub mod support;
 pub mod system;
 pub mod tenants;
 

@@ -29,6 +29,7 @@ mod panel;
 mod second_factor;
 mod sessions;
 mod settings;
+mod support;
 mod tenants;
 mod throttle;
 mod usage;
@@ -36,7 +37,8 @@ mod work;
 
 pub(crate) use {
     admins::admins, api::api, api_keys::api_keys, audit::audit, panel::panel, second_factor::second_factor,
-    sessions::sessions, settings::settings, tenants::tenants, throttle::throttle, usage::usage, work::work,
+    sessions::sessions, settings::settings, support::support, tenants::tenants, throttle::throttle,
+    usage::usage, work::work,
 };
 
 /// A read-then-write path that concurrent transactions must take one at a time.
@@ -77,6 +79,9 @@ macro_rules! ports {
         }
         mod settings {
             $crate::storage::shared::settings!(super::$store, sqlx::$conn);
+        }
+        mod support {
+            $crate::storage::shared::support!(super::$store, sqlx::$conn);
         }
         mod tenants {
             $crate::storage::shared::tenants!(super::$store, sqlx::$db, sqlx::$conn);

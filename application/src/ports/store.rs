@@ -108,6 +108,8 @@ pub enum Change {
         id: TenantKeyId,
         at: OffsetDateTime,
     },
+    /// A support grant (time-boxed access to a tenant's live end-user data).
+    InsertSupportGrant(gatehouse_domain::SupportGrant),
 }
 
 /// Everything one use case writes: applied all together or not at all.

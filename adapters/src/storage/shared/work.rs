@@ -6,7 +6,7 @@ macro_rules! work {
         use async_trait::async_trait;
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
 
-        use super::{admins, api_keys, audit, panel, second_factor, sessions, settings, tenants};
+        use super::{admins, api_keys, audit, panel, second_factor, sessions, settings, support, tenants};
         use $crate::storage::rows::{CountDeltas, backend};
 
         #[async_trait]
@@ -51,6 +51,7 @@ macro_rules! work {
                         Change::UseSetupToken { token_hash, at } => {
                             settings::use_setup_token(&mut tx, token_hash, *at).await?;
                         }
+                        Change::InsertSupportGrant(g) => support::insert(&mut tx, g).await?,
                         Change::InsertApiKey { key, hash } => api_keys::insert(&mut tx, key, hash).await?,
                         Change::RevokeApiKey { id, at } => api_keys::revoke(&mut tx, *id, *at).await?,
                         Change::NoteKeyRefusal { id, at, quiet_since } => {

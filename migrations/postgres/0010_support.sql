@@ -1,0 +1,12 @@
+-- Support grants: one actor's time-boxed access to one tenant's live end-user data.
+CREATE TABLE support_grants (
+    id           UUID PRIMARY KEY,
+    tenant_id    UUID NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    holder       TEXT NOT NULL,
+    holder_label TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    ticket       TEXT,
+    granted_at   TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX support_grants_holder_idx ON support_grants (tenant_id, holder, expires_at);
