@@ -1,7 +1,8 @@
 //! Storage: the persistence ports ([`TenantRepository`], [`UsageRepository`],
 //! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], and for the login
-//! [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
-//! embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
+//! [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`], and the
+//! [`Outbox`]) on SQLite (the embedded default) and PostgreSQL (production), behind one
+//! [`Storage`] handle.
 //!
 //! The two backends share their code and nearly all of their SQL: the port implementations
 //! are written once in `shared` and expanded for each backend, and row mapping, JSON,
@@ -20,8 +21,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, AuditLog, BulkLoader, LoginThrottle, PanelQueries, SecondFactorStore, SessionStore,
-    SettingsStore, StoreError, TenantRepository, UnitOfWork, UsageRepository,
+    AdminRepository, AuditLog, BulkLoader, LoginThrottle, Outbox, PanelQueries, SecondFactorStore,
+    SessionStore, SettingsStore, StoreError, TenantRepository, UnitOfWork, UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -39,6 +40,8 @@ pub struct Storage {
     pub settings: Arc<dyn SettingsStore>,
     /// The panel's read models over the rollups.
     pub panel: Arc<dyn PanelQueries>,
+    /// Messages waiting for delivery.
+    pub outbox: Arc<dyn Outbox>,
     pool: Pool,
 }
 
@@ -77,7 +80,7 @@ impl Storage {
     fn assemble<S>(store: Arc<S>, pool: Pool) -> Storage
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
-        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
+        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + Outbox + 'static,
     {
         Storage {
             tenants: store.clone(),
@@ -90,7 +93,8 @@ impl Storage {
             throttle: store.clone(),
             second_factor: store.clone(),
             settings: store.clone(),
-            panel: store,
+            panel: store.clone(),
+            outbox: store,
             pool,
         }
     }

@@ -3,7 +3,7 @@
 use gatehouse_domain::{Actor, AuditKind, Permission, Tenant, TenantStatus};
 
 use crate::Result;
-use crate::tenant_ref::{TenantRef, load_expecting, save};
+use crate::tenant_ref::{TenantRef, load_expecting, save_with};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -30,7 +30,8 @@ pub async fn run(ports: &crate::Ports, actor: &Actor, req: Request) -> Result<Te
     actor.require(Permission::TenantsSuspend, Some(before.id))?;
     let mut after = before.clone();
     after.change_status(req.to, req.reason.as_deref(), ports.clock.now())?;
-    save(ports, actor, audit_kind(req.to), &before, after, req.reason.as_deref()).await
+    let outbox = crate::notify::tenant_changed(ports, &before, &after);
+    save_with(ports, actor, audit_kind(req.to), &before, after, req.reason.as_deref(), outbox).await
 }
 
 #[cfg(test)]
@@ -55,8 +56,16 @@ mod tests {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
         m.expect_commit(|w| {
-            let [Change::UpdateTenant(t)] = &w.changes[..] else { panic!("one update") };
+            let [Change::UpdateTenant(t), Change::Enqueue(mail), Change::Enqueue(push)] = &w.changes[..]
+            else {
+                panic!("an update, the tenant's notification and the push upstream")
+            };
             assert_eq!((t.status, t.version), (TenantStatus::Suspended, 1));
+            assert_eq!(mail.notification, Some(gatehouse_domain::NotificationKind::Suspended));
+            assert_eq!(
+                (push.payload.clone(), push.tenant),
+                (crate::ports::Payload::UpstreamPush, Some(t.id))
+            );
             assert_eq!(w.audit[0].kind, AuditKind::TenantSuspended);
             assert_eq!(w.audit[0].reason.as_deref(), Some("unpaid"));
             assert!(w.audit[0].before.is_some() && w.audit[0].after.is_some());

@@ -7,6 +7,8 @@
 mod admins;
 mod audit;
 mod auth;
+mod mailer;
+mod outbox;
 mod panel;
 mod probe;
 mod store;
@@ -23,6 +25,8 @@ pub use auth::{
     KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
     ThrottleKey, Tokens, TotpService,
 };
+pub use mailer::{MailError, Mailer};
+pub use outbox::{Claim, Delivery, Outbox, OutboxDepth, OutboxEntry, OutboxMessage, OutboxQuery, Payload};
 pub use panel::{BillingRow, PanelQueries, PlanDay, TenantCount, TenantLabel, TenantMonthUsage};
 pub use probe::{ComponentStatus, ProcessStats, SystemProbe};
 pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
@@ -42,9 +46,10 @@ pub use usage::{BulkLoader, UsageRepository};
 pub use {
     admins::MockAdminRepository, audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore,
     auth::MockSecretBox, auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens,
-    auth::MockTotpService, panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork,
-    system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
-    upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
+    auth::MockTotpService, mailer::MockMailer, outbox::MockOutbox, panel::MockPanelQueries,
+    probe::MockSystemProbe, store::MockUnitOfWork, system::MockClock, system::MockIdGenerator,
+    system::MockPasswordHasher, tenants::MockTenantRepository, upstream::MockMfaUpstream,
+    usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -72,6 +77,10 @@ pub struct Ports {
     pub probe: Arc<dyn SystemProbe>,
     /// The MFA service Gatehouse manages (answers `NotConfigured` when none is set).
     pub upstream: Arc<dyn MfaUpstream>,
+    /// Messages waiting for delivery (e-mails, upstream pushes) and their state.
+    pub outbox: Arc<dyn Outbox>,
+    /// The SMTP relay (reports itself not configured without `EMAIL_HOST`).
+    pub mailer: Arc<dyn Mailer>,
 }
 
 impl std::fmt::Debug for Ports {

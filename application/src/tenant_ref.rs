@@ -83,14 +83,29 @@ pub(crate) async fn save(
     actor: &Actor,
     kind: AuditKind,
     before: &Tenant,
+    after: Tenant,
+    reason: Option<&str>,
+) -> Result<Tenant> {
+    save_with(ports, actor, kind, before, after, reason, Vec::new()).await
+}
+
+/// [`save`], with `extra` changes (outbox messages the change owes) in the same work.
+pub(crate) async fn save_with(
+    ports: &Ports,
+    actor: &Actor,
+    kind: AuditKind,
+    before: &Tenant,
     mut after: Tenant,
     reason: Option<&str>,
+    extra: Vec<Change>,
 ) -> Result<Tenant> {
     let mut audit = event(ports, actor, kind, &after).change(snapshot(before), snapshot(&after));
     if let Some(reason) = reason {
         audit = audit.reason(reason);
     }
-    ports.work.commit(Work::new(Change::UpdateTenant(after.clone()), audit)).await?;
+    let mut work = Work::new(Change::UpdateTenant(after.clone()), audit);
+    work.changes.extend(extra);
+    ports.work.commit(work).await?;
     after.version += 1;
     Ok(after)
 }

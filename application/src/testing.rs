@@ -9,8 +9,8 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use crate::ports::{
-    Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockLoginThrottle,
-    MockMfaUpstream, MockPanelQueries, MockPasswordHasher, MockSecondFactorStore, MockSecretBox,
+    Clock, IdGenerator, MockAdminRepository, MockAuditLog, MockBulkLoader, MockLoginThrottle, MockMailer,
+    MockMfaUpstream, MockOutbox, MockPanelQueries, MockPasswordHasher, MockSecondFactorStore, MockSecretBox,
     MockSessionStore, MockSettingsStore, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService,
     MockUnitOfWork, MockUsageRepository, Ports, Work,
 };
@@ -51,6 +51,8 @@ pub struct MockPorts {
     pub panel: MockPanelQueries,
     pub probe: MockSystemProbe,
     pub upstream: MockMfaUpstream,
+    pub outbox: MockOutbox,
+    pub mailer: MockMailer,
 }
 
 impl MockPorts {
@@ -73,6 +75,8 @@ impl MockPorts {
             panel: MockPanelQueries::new(),
             probe: MockSystemProbe::new(),
             upstream: MockMfaUpstream::new(),
+            outbox: MockOutbox::new(),
+            mailer: MockMailer::new(),
         }
     }
 
@@ -121,6 +125,8 @@ impl MockPorts {
             panel: Arc::new(self.panel),
             probe: Arc::new(self.probe),
             upstream: Arc::new(self.upstream),
+            outbox: Arc::new(self.outbox),
+            mailer: Arc::new(self.mailer),
         }
     }
 }

@@ -40,6 +40,9 @@ macro_rules! contract {
     };
 }
 
+// The outbox (e-mails and upstream pushes) and usage inside a unit of work.
+#[path = "storage_contract/outbox.rs"]
+mod outbox;
 // The panel's read models and rollups.
 #[path = "storage_contract/panel.rs"]
 mod panel;

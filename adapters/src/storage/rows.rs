@@ -7,6 +7,7 @@
 //! differs (INTEGER unix microseconds on SQLite, `timestamptz` on PostgreSQL).
 
 mod login;
+mod outbox;
 mod panel;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use uuid::Uuid;
 pub use login::{
     KeyStateRow, SYSTEM_SETTINGS, SecondFactorRow, SessionRow, parse_settings, settings_json, stage_str,
 };
+pub use outbox::{NewOutboxValues, OUTBOX, OutboxRow};
 pub use panel::{
     BillingRowRow, CountDeltas, MONTH_USAGE, MonthDelta, MonthUsageRow, PlanDayRow, TenantCountRow,
     auth_quota, quota_per_mille, sum_by_day_and_plan,

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use gatehouse_domain::session::{EndReason, Session};
 use gatehouse_domain::settings::SystemSettings;
-use gatehouse_domain::{AdminId, AuditEvent, SuperAdmin, Tenant};
+use gatehouse_domain::{AdminId, AuditEvent, DailyUsage, SuperAdmin, Tenant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -66,6 +66,17 @@ pub enum Change {
         token_hash: Vec<u8>,
         at: OffsetDateTime,
     },
+    /// Puts a message in the outbox, pending and due at once; skipped without error when a
+    /// message with the same `dedupe_key` exists already.
+    Enqueue(super::OutboxMessage),
+    /// Makes a dead message pending again, due `at`, with its attempts reset; storage refuses
+    /// with `NotFound` unless the message exists and is dead.
+    RetryMessage {
+        id: Uuid,
+        at: OffsetDateTime,
+    },
+    /// Records tenant-days exactly as `UsageRepository::record` does, inside the work.
+    RecordUsage(Vec<DailyUsage>),
 }
 
 /// Everything one use case writes: applied all together or not at all.

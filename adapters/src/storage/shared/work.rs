@@ -6,7 +6,7 @@ macro_rules! work {
         use async_trait::async_trait;
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
 
-        use super::{admins, audit, panel, second_factor, sessions, settings, tenants};
+        use super::{admins, audit, outbox, panel, second_factor, sessions, settings, tenants, usage};
         use $crate::storage::rows::{CountDeltas, backend};
 
         #[async_trait]
@@ -51,6 +51,9 @@ macro_rules! work {
                         Change::UseSetupToken { token_hash, at } => {
                             settings::use_setup_token(&mut tx, token_hash, *at).await?;
                         }
+                        Change::Enqueue(m) => outbox::enqueue(&mut tx, m).await?,
+                        Change::RetryMessage { id, at } => outbox::retry(&mut tx, *id, *at).await?,
+                        Change::RecordUsage(days) => usage::record_days(&mut tx, days).await?,
                     }
                 }
                 panel::add_counts(&mut tx, &counts).await?;
