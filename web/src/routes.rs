@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod audit;
 pub mod dashboard;
 pub mod login;
+pub mod notifications;
 pub mod settings;
 pub mod setup;
 pub mod system;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(analytics::router())
         .merge(system::router())
+        .merge(notifications::router())
         .merge(theme::router())
 }
 
@@ -59,6 +61,7 @@ pub const PANEL_GET_ROUTES: &[&str] = &[
     "/analytics",
     "/analytics/billing.csv",
     "/system",
+    "/notifications",
 ];
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

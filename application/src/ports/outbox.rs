@@ -88,7 +88,9 @@ pub struct OutboxEntry {
     pub next_attempt_at: OffsetDateTime,
     /// The last failure, as shown to operators (never a secret).
     pub last_error: Option<String>,
+    /// The worker that claimed it last (the one that delivered a sent message).
     pub claimed_by: Option<String>,
+    /// While a worker's claim is live: until when.
     pub claimed_until: Option<OffsetDateTime>,
     pub sent_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,

@@ -159,8 +159,9 @@ async fn a_lease_expires_and_a_late_outcome_does_not_count(db: &TestDb) {
     assert!(done);
     let sent = s.outbox.get(m.id).await.expect("get").expect("stored");
     assert_eq!(
-        (sent.state, sent.attempts, sent.sent_at, sent.claimed_by),
-        (MessageState::Sent, 1, Some(now()), None)
+        (sent.state, sent.attempts, sent.sent_at, sent.claimed_by.as_deref(), sent.claimed_until),
+        (MessageState::Sent, 1, Some(now()), Some("other"), None),
+        "the lease ends; the worker that delivered is kept"
     );
     assert!(
         !s.outbox.finish(m.id, "other", &Delivery::Sent { note: None }, now()).await.expect("again"),
@@ -181,10 +182,10 @@ async fn outcomes_schedule_retries_and_end_in_sent_or_dead(db: &TestDb) {
     assert_eq!((a1.state, a1.attempts, a1.next_attempt_at), (MessageState::Pending, 1, later));
     assert_eq!(
         (a1.last_error.as_deref(), a1.claimed_by.as_deref(), a1.claimed_until),
-        (Some("421 try later"), None, None)
+        (Some("421 try later"), Some("w"), None)
     );
     let b1 = s.outbox.get(b.id).await.expect("get").expect("b");
-    assert_eq!((b1.attempts, b1.claimed_by), (0, None), "a release counts no attempt");
+    assert_eq!((b1.attempts, b1.claimed_until), (0, None), "a release counts no attempt");
 
     let early = s.outbox.claim(&claim("w", now() + Duration::minutes(5), 10)).await.expect("claim");
     assert_eq!(early.iter().map(|e| e.message.id).collect::<Vec<_>>(), vec![b.id], "a is not due yet");

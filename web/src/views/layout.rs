@@ -136,6 +136,7 @@ impl Ctx {
 pub const NAV: &[(&str, &str, Permission)] = &[
     ("Dashboard", "/", Permission::UsageView),
     ("Tenants", "/tenants", Permission::TenantsView),
+    ("Notifications", "/notifications", Permission::TenantsView),
     ("Analytics", "/analytics", Permission::UsageView),
     ("Audit", "/audit", Permission::AuditView),
     ("Admins", "/admins", Permission::AdminsManage),

@@ -2,7 +2,8 @@
 //! claiming under a lease, recording outcomes, and the panel's listings.
 //!
 //! A claim is one `UPDATE … WHERE id IN (SELECT … LIMIT n <SKIP_LOCKED>) RETURNING …` in a
-//! short write transaction. On PostgreSQL the backend's `SKIP_LOCKED` is `FOR UPDATE SKIP
+//! short write transaction. A claim is live while `claimed_until` is in the future; outcomes
+//! clear it and leave `claimed_by`, so the panel can tell which instance delivered a message. On PostgreSQL the backend's `SKIP_LOCKED` is `FOR UPDATE SKIP
 //! LOCKED`: concurrent claimers pass over each other's rows instead of waiting, and a row
 //! another claimer committed meanwhile is re-checked against the lease condition, so no two
 //! instances get one message. SQLite has no row locks and needs none: its write transaction
@@ -63,11 +64,12 @@ macro_rules! outbox {
                 delivery: &Delivery,
                 now: OffsetDateTime,
             ) -> Result<bool, StoreError> {
-                // Every outcome ends the claim, and counts only while this worker holds it.
+                // Every outcome ends the lease, and counts only while this worker holds the claim;
+                // `claimed_by` stays, naming the worker that delivered (or last tried).
                 let now = Ts::new(now);
                 let update = |set: &str| {
                     let sql = format!(
-                        "UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL, updated_at = $3 \
+                        "UPDATE outbox SET {set}, claimed_until = NULL, updated_at = $3 \
                          WHERE id = $1 AND claimed_by = $2 AND state = 'pending'"
                     );
                     sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(worker.to_owned()).bind(now)
