@@ -1,8 +1,8 @@
 //! Looking at the outbox (tenant notifications and upstream pushes) and retrying a message that
 //! was given up on.
 //!
-//! Reading needs `tenants:view` — for the tenant's messages, or for all messages by an admin
-//! who sees every tenant. Retrying a dead message needs `tenants:update` on its tenant (the
+//! Reading needs `tenants:view` — for the tenant's messages; all messages and their counts only
+//! for an admin who sees every tenant (one restricted to some tenants filters by one of them). Retrying a dead message needs `tenants:update` on its tenant (the
 //! operators who manage tenants are the ones who notice a failed push), is audited, and makes
 //! the message due at once with its attempts counted from zero.
 
@@ -46,13 +46,12 @@ impl OutboxStatus {
 
 /// A page of messages, newest first.
 pub async fn list(ports: &Ports, actor: &Actor, mut query: OutboxQuery) -> Result<Vec<OutboxEntry>> {
-    match query.tenant {
-        Some(t) => actor.require(Permission::TenantsView, Some(t))?,
-        None if actor.sees_all_tenants() => actor.require(Permission::TenantsView, None)?,
+    actor.require(Permission::TenantsView, query.tenant)?;
+    if query.tenant.is_none() && !actor.sees_all_tenants() {
         // Other tenants' messages would show in an unfiltered list.
-        None => {
-            return Err(DomainError::Forbidden { permission: Permission::TenantsView, tenant: None }.into());
-        }
+        return Err(
+            ValidationError::new("tenant", "choose one of your tenants: you see only some tenants").into()
+        );
     }
     query.limit = query.limit.clamp(1, MAX_PAGE);
     Ok(ports.outbox.list(&query).await?)
@@ -61,6 +60,10 @@ pub async fn list(ports: &Ports, actor: &Actor, mut query: OutboxQuery) -> Resul
 /// How many messages wait or are dead, and whether their services are configured.
 pub async fn status(ports: &Ports, actor: &Actor) -> Result<OutboxStatus> {
     actor.require(Permission::TenantsView, None)?;
+    if !actor.sees_all_tenants() {
+        // The counts are of every tenant's messages.
+        return Err(DomainError::Forbidden { permission: Permission::TenantsView, tenant: None }.into());
+    }
     let depth = ports.outbox.depth().await?;
     let upstream = ports.upstream.status().state != ConnectionState::NotConfigured;
     Ok(OutboxStatus::of(depth, ports.mailer.is_configured(), upstream))
@@ -105,7 +108,7 @@ mod tests {
     use super::*;
     use crate::ports::{ConnectionStatus, OutboxMessage};
     use crate::testing::{MockPorts, NOW, admin, cli, tenant};
-    use gatehouse_domain::{Role, TenantScope, TenantStatus};
+    use gatehouse_domain::{Role, TenantId, TenantScope, TenantStatus};
 
     fn dead_push() -> OutboxEntry {
         OutboxEntry {
@@ -132,8 +135,14 @@ mod tests {
         });
         let ports = m.ports();
         let all = OutboxQuery { limit: 10_000, ..OutboxQuery::default() };
-        assert!(list(&ports, &scoped, all.clone()).await.expect_err("403").is_forbidden());
-        list(&ports, &scoped, OutboxQuery { tenant: Some(t), ..all }).await.expect("own tenant");
+        let err = list(&ports, &scoped, all.clone()).await.expect_err("a tenant is needed");
+        assert_eq!(err.field(), Some("tenant"));
+        list(&ports, &scoped, OutboxQuery { tenant: Some(t), ..all.clone() }).await.expect("own tenant");
+        let other = TenantId::from_uuid(Uuid::from_u128(8));
+        let err =
+            list(&ports, &scoped, OutboxQuery { tenant: Some(other), ..all }).await.expect_err("not theirs");
+        assert!(err.is_forbidden());
+        assert!(status(&ports, &scoped).await.expect_err("counts of all tenants").is_forbidden());
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 //! push with its state, attempts and last error, filtered by state, kind and tenant, newest
 //! first, a page at a time; and "retry now" for a dead message (`tenants:update` on its
 //! tenant). The banner says when SMTP or the upstream is not configured and messages wait.
+//! An admin restricted to some tenants is asked to choose one of them.
 
 use std::str::FromStr as _;
 
@@ -96,7 +97,7 @@ async fn list(
     Full(auth): Full,
     Query(filters): Query<Filters>,
 ) -> Result<Response, AppError> {
-    let status = manage_outbox::status(&state.ports, &auth.actor).await?;
+    let status = status_for(&state, &auth.actor).await?;
     let (entries, error) = match to_query(&state, &auth.actor, &filters).await {
         Ok(q) => (manage_outbox::list(&state.ports, &auth.actor, q).await?, None),
         Err(e) if e.is_forbidden() => return Err(e.into()),
@@ -109,7 +110,7 @@ async fn list(
         (entries.len() == PAGE_SIZE as usize).then(|| entries.last().map(|e| e.message.id)).flatten();
     let page = view::Page {
         filters: &filters,
-        status: &status,
+        status: status.as_ref(),
         entries: &entries,
         error: error.as_ref(),
         next_before,

@@ -75,7 +75,6 @@ pub fn page(ctx: &Ctx, d: &Dashboard, outbox: Option<&OutboxStatus>, refresh: bo
             section aria-labelledby="h-health" {
                 h2 #h-health { "System health" }
                 (health_cards(&d.health))
-                @if let Some(o) = outbox { (notifications::banner(o)) (notifications::tiles(o)) }
             }
             section aria-labelledby="h-kpi" {
                 h2 #h-kpi .visually-hidden { "Key figures" }
@@ -86,6 +85,7 @@ pub fn page(ctx: &Ctx, d: &Dashboard, outbox: Option<&OutboxStatus>, refresh: bo
                     (tile("API calls", &grouped(f(api_calls)), &format!("last {SERIES_DAYS} days")))
                 }
             }
+            (notifications::overview(outbox))
             div.grid-2 {
                 section.card aria-labelledby="h-auth" {
                     h2 #h-auth { "Authentications, last " (SERIES_DAYS) " days" }

@@ -16,7 +16,8 @@ use crate::views::layout::{Ctx, Frame};
 #[derive(Debug)]
 pub struct Page<'a> {
     pub filters: &'a Filters,
-    pub status: &'a OutboxStatus,
+    /// The counts of every tenant's messages (`None` for an admin who sees only some tenants).
+    pub status: Option<&'a OutboxStatus>,
     pub entries: &'a [OutboxEntry],
     /// A filter that could not be used, with why.
     pub error: Option<&'a FieldError>,
@@ -68,6 +69,20 @@ pub fn tiles(s: &OutboxStatus) -> Markup {
                 span.tile-label { "Given up (dead)" }
                 span.tile-value { (thousands(dead)) }
                 span.muted { a href="/notifications?state=dead" { "see them" } }
+            }
+        }
+    }
+}
+
+/// The dashboard's section: what waits and why, and the depth as tiles (nothing for an admin
+/// who may not read it).
+pub fn overview(status: Option<&OutboxStatus>) -> Markup {
+    html! {
+        @if let Some(s) = status {
+            section aria-labelledby="h-outbox" {
+                h2 #h-outbox { "Notifications and upstream pushes" }
+                (banner(s))
+                (tiles(s))
             }
         }
     }
@@ -169,7 +184,7 @@ pub fn page(ctx: &Ctx, p: &Page<'_>) -> Markup {
                 "caused them and delivered in the background, retried with growing pauses."
             }
             @if p.retried { p.notice.ok role="status" { "The message is due again and will be delivered shortly." } }
-            (banner(p.status))
+            @if let Some(s) = p.status { (banner(s)) }
             @if let Some(m) = p.error.and_then(|e| e.other(&["tenant"])) { p.notice.error role="alert" { (m) } }
             form.card.filters method="get" action="/notifications" {
                 div.field {
