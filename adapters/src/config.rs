@@ -7,6 +7,7 @@
 //! is redacted and [`Settings::summary`] masks them (S27, S30). Nothing here reads the process
 //! environment except [`Settings::load`]; tests use [`Settings::from_lookup`].
 
+mod mail;
 mod network;
 mod secret_key;
 
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use mail::{DEFAULT_FROM, EmailSettings, OutboxSettings};
 pub use network::{PublicUrl, TrustedProxies};
 pub use secret_key::SecretKey;
 
@@ -41,17 +43,6 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log collectors.
     Json,
-}
-
-/// Outgoing e-mail through an SMTP relay.
-#[derive(Debug, Clone)]
-pub struct EmailSettings {
-    /// `None`: e-mail is not configured and nothing is sent.
-    pub host: Option<String>,
-    pub port: u16,
-    pub username: Option<String>,
-    pub password: Option<SecretString>,
-    pub use_tls: bool,
 }
 
 /// The MFA service Gatehouse manages (the upstream).
@@ -89,6 +80,8 @@ pub struct Settings {
     /// The bearer token `/metrics` asks for; `None`: only local, unproxied scrapes get in.
     pub metrics_token: Option<SecretString>,
     pub email: EmailSettings,
+    /// The outbox worker (interval, batch, attempts).
+    pub outbox: OutboxSettings,
     pub upstream: UpstreamSettings,
 }
 
@@ -159,24 +152,8 @@ impl Settings {
             .map(|v| check_metrics_token(&v))
             .transpose()?;
 
-        let use_tls = match get("EMAIL_USE_TLS") {
-            None => true,
-            Some(v) => parse_bool(&v)
-                .ok_or_else(|| ConfigError::new("EMAIL_USE_TLS", format!("{v:?} is not true or false")))?,
-        };
-        let port = match get("EMAIL_PORT") {
-            None => 587,
-            Some(v) => v.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                ConfigError::new("EMAIL_PORT", format!("{v:?} is not a port number (1-65535)"))
-            })?,
-        };
-        let email = EmailSettings {
-            host: get("EMAIL_HOST"),
-            port,
-            username: get("EMAIL_HOST_USER"),
-            password: lookup("EMAIL_HOST_PASSWORD").filter(|v| !v.is_empty()).map(SecretString::from),
-            use_tls,
-        };
+        let email = mail::email(&get, lookup("EMAIL_HOST_PASSWORD"))?;
+        let outbox = mail::outbox(&get)?;
 
         let upstream = UpstreamSettings {
             base_url: get("MFA_SYSTEM_API_URL").map(|v| parse_base_url(&v)).transpose()?,
@@ -197,6 +174,7 @@ impl Settings {
             log_format,
             metrics_token,
             email,
+            outbox,
             upstream,
         })
     }
@@ -257,6 +235,12 @@ impl Settings {
             ("EMAIL_HOST_USER", or_unset(&self.email.username)),
             ("EMAIL_HOST_PASSWORD", set(&self.email.password).to_owned()),
             ("EMAIL_USE_TLS", self.email.use_tls.to_string()),
+            ("EMAIL_USE_SSL", self.email.use_ssl.to_string()),
+            ("EMAIL_TIMEOUT", format!("{} s", self.email.timeout.as_secs())),
+            ("DEFAULT_FROM_EMAIL", self.email.from.clone()),
+            ("GATEHOUSE_OUTBOX_INTERVAL", format!("{} s", self.outbox.interval.as_secs())),
+            ("GATEHOUSE_OUTBOX_BATCH", self.outbox.batch.to_string()),
+            ("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", self.outbox.max_attempts.to_string()),
             (
                 "MFA_SYSTEM_API_URL",
                 self.upstream.base_url.as_ref().map_or("(not set)".into(), ToString::to_string),

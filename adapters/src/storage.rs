@@ -2,6 +2,10 @@
 //! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], [`ApiKeyStore`], and for
 //! the login [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`]) on SQLite (the
 //! embedded default) and PostgreSQL (production), behind one [`Storage`] handle.
+//! [`AdminRepository`], [`AuditLog`], [`UnitOfWork`], [`BulkLoader`], and for the login
+//! [`SessionStore`], [`LoginThrottle`], [`SecondFactorStore`], [`SettingsStore`], and the
+//! [`Outbox`]) on SQLite (the embedded default) and PostgreSQL (production), behind one
+//! [`Storage`] handle.
 //!
 //! The two backends share their code and nearly all of their SQL: the port implementations
 //! are written once in `shared` and expanded for each backend, and row mapping, JSON,
@@ -20,7 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use gatehouse_application::ports::{
-    AdminRepository, ApiKeyStore, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle,
+    AdminRepository, ApiKeyStore, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle, Outbox,
     PanelQueries, SecondFactorStore, SessionStore, SettingsStore, StoreError, SupportGrants,
     TenantRepository, UnitOfWork, UsageRepository,
 };
@@ -46,6 +50,8 @@ pub struct Storage {
     /// Operator API keys and tenant keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub support: Arc<dyn SupportGrants>,
+    /// Messages waiting for delivery.
+    pub outbox: Arc<dyn Outbox>,
     pool: Pool,
 }
 
@@ -84,7 +90,7 @@ impl Storage {
     fn assemble<S>(store: Arc<S>, pool: Pool) -> Storage
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
-        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + 'static,
+        S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + Outbox + 'static,
         S: IdempotencyStore + ApiLogStore + ApiKeyStore + SupportGrants,
     {
         Storage {
@@ -102,7 +108,8 @@ impl Storage {
             idempotency: store.clone(),
             api_log: store.clone(),
             api_keys: store.clone(),
-            support: store,
+            support: store.clone(),
+            outbox: store,
             pool,
         }
     }

@@ -1,6 +1,6 @@
 //! The assembly both binaries share: from [`Settings`] to a connected [`Storage`] and the
-//! application's [`Ports`] (storage repositories, the clock, UUID v7 ids, argon2id, and the
-//! cryptographic ports keyed from the server key).
+//! application's [`Ports`] (storage repositories, the clock, UUID v7 ids, argon2id, the
+//! cryptographic ports keyed from the server key, the MFA upstream and the SMTP relay).
 //!
 //! This is the one place that picks concrete adapters; `web` and `cli` never name them. The
 //! server key always comes from [`Settings::secret_key`], so the server and `gatehouse-ctl`
@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 use crate::crypto::{RfcTotp, ServerKeys};
+use crate::mail::SmtpMailer;
 use crate::probe::Probe;
 use crate::storage::Storage;
 use crate::system::{Argon2Hasher, SystemClock, UuidV7Ids};
@@ -47,6 +48,8 @@ pub enum WireError {
     Store(#[from] StoreError),
     #[error("cannot build the MFA upstream client: {0}")]
     Upstream(#[from] crate::upstream::ClientError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailSetupError),
 }
 
 /// Installs ring as rustls's process-wide crypto provider, once. TLS clients (Postgres over
@@ -111,6 +114,8 @@ pub async fn wire_with(
         api_log: storage.api_log.clone(),
         api_keys: storage.api_keys.clone(),
         support: storage.support.clone(),
+        outbox: storage.outbox.clone(),
+        mailer: Arc::new(SmtpMailer::new(&settings.email)?),
     };
     Ok(Wiring { storage, ports, keys })
 }

@@ -153,8 +153,10 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Outcome> 
                         .reason(&reason),
                 );
                 outcome.changed.push(after.id);
+                let outbox = crate::notify::tenant_changed(ports, &before, &after);
                 work.changes.push(Change::UpdateTenant(after));
                 work.changes.extend(revoke_keys);
+                work.changes.extend(outbox);
             }
             Ok(None) => outcome.unchanged.push(before.id),
             Err(e) => failures.push(BulkFailure { tenant: r.to_string(), error: e.to_string() }),
@@ -195,7 +197,10 @@ mod tests {
         two_tenants(&mut m);
         m.expect_commit(|w| {
             let revoked = w.changes.iter().filter(|c| matches!(c, Change::RevokeTenantKeys { .. })).count();
-            assert_eq!((w.changes.len(), revoked), (4, 2), "each suspended tenant loses its keys too");
+            assert_eq!(revoked, 2, "each suspended tenant loses its keys too");
+            let updates = w.changes.iter().filter(|c| matches!(c, Change::UpdateTenant(_))).count();
+            let enqueued = w.changes.iter().filter(|c| matches!(c, Change::Enqueue(_))).count();
+            assert_eq!((updates, enqueued), (2, 4), "one notification and one push per tenant");
             assert_eq!(w.audit.len(), 2);
             assert!(
                 w.audit.iter().all(|a| a.reason.as_deref().is_some_and(|r| r.contains("suspend: audit")))

@@ -3,7 +3,7 @@
 use gatehouse_domain::{Actor, AuditKind, Permission, Plan, SwitchedOff, Tenant};
 use serde::Serialize;
 
-use crate::tenant_ref::{TenantRef, load, load_expecting, save};
+use crate::tenant_ref::{TenantRef, load, load_expecting, save_with};
 use crate::{Ports, Result};
 
 #[derive(Debug, Clone)]
@@ -42,7 +42,10 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Outcome> 
     let mut after = before.clone();
     let switched_off = after.change_plan(req.plan, ports.clock.now());
     let reason = format!("plan {} → {}", before.plan, req.plan);
-    let tenant = save(ports, actor, AuditKind::TenantPlanChanged, &before, after, Some(&reason)).await?;
+    let outbox = crate::notify::tenant_changed(ports, &before, &after);
+    let tenant =
+        save_with(ports, actor, AuditKind::TenantPlanChanged, (&before, after), Some(&reason), outbox)
+            .await?;
     Ok(Outcome { tenant, switched_off })
 }
 
@@ -63,7 +66,11 @@ mod tests {
             Ok(Some(t))
         });
         m.expect_commit(|w| {
-            let [Change::UpdateTenant(t)] = &w.changes[..] else { panic!("one update") };
+            let [Change::UpdateTenant(t), Change::Enqueue(mail), Change::Enqueue(_push)] = &w.changes[..]
+            else {
+                panic!("an update, a notification and a push")
+            };
+            assert_eq!(mail.notification, Some(gatehouse_domain::NotificationKind::PlanChanged));
             assert_eq!(t.plan, Plan::Free);
             assert_eq!(t.features.validate(Plan::Free), Ok(()));
             assert_eq!(w.audit[0].kind, AuditKind::TenantPlanChanged);

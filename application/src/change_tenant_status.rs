@@ -32,9 +32,11 @@ pub async fn run(ports: &crate::Ports, actor: &Actor, req: Request) -> Result<Te
     let now = ports.clock.now();
     let mut after = before.clone();
     after.change_status(req.to, req.reason.as_deref(), now)?;
-    // A tenant that stops being served loses its keys in the same transaction.
-    let revoke_keys = revoke_on_status(after.id, req.to, now).into_iter().collect();
-    save_with(ports, actor, audit_kind(req.to), (&before, after), req.reason.as_deref(), revoke_keys).await
+    // A tenant that stops being served loses its keys in the same transaction, and is told;
+    // the upstream is pushed the new status through the outbox.
+    let mut more: Vec<_> = revoke_on_status(after.id, req.to, now).into_iter().collect();
+    more.extend(crate::notify::tenant_changed(ports, &before, &after));
+    save_with(ports, actor, audit_kind(req.to), (&before, after), req.reason.as_deref(), more).await
 }
 
 #[cfg(test)]
@@ -59,11 +61,25 @@ mod tests {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
         m.expect_commit(|w| {
-            let [Change::UpdateTenant(t), Change::RevokeTenantKeys { tenant, at }] = &w.changes[..] else {
-                panic!("the update and the revocation of the tenant's keys: {:?}", w.changes)
+            let [
+                Change::UpdateTenant(t),
+                Change::RevokeTenantKeys { tenant, at },
+                Change::Enqueue(mail),
+                Change::Enqueue(push),
+            ] = &w.changes[..]
+            else {
+                panic!(
+                    "the update, the revocation of the keys, the notification and the push: {:?}",
+                    w.changes
+                )
             };
             assert_eq!((*tenant, *at), (t.id, crate::testing::NOW), "the keys go in the same work");
             assert_eq!((t.status, t.version), (TenantStatus::Suspended, 1));
+            assert_eq!(mail.notification, Some(gatehouse_domain::NotificationKind::Suspended));
+            assert_eq!(
+                (push.payload.clone(), push.tenant),
+                (crate::ports::Payload::UpstreamPush, Some(t.id))
+            );
             assert_eq!(w.audit[0].kind, AuditKind::TenantSuspended);
             assert_eq!(w.audit[0].reason.as_deref(), Some("unpaid"));
             assert!(w.audit[0].before.is_some() && w.audit[0].after.is_some());

@@ -9,6 +9,8 @@ mod api;
 mod api_keys;
 mod audit;
 mod auth;
+mod mailer;
+mod outbox;
 mod panel;
 mod probe;
 mod store;
@@ -21,13 +23,15 @@ mod usage;
 use std::sync::Arc;
 
 pub use admins::AdminRepository;
-pub use api::{ApiLogEntry, ApiLogStore, Claim, IdempotencyStore, StoredResponse};
+pub use api::{ApiLogEntry, ApiLogStore, IdempotencyClaim, IdempotencyStore, StoredResponse};
 pub use api_keys::ApiKeyStore;
 pub use audit::{AuditLog, AuditQuery};
 pub use auth::{
     KeyState, LoginThrottle, SecondFactor, SecondFactorStore, SecretBox, SessionStore, SettingsStore,
     ThrottleKey, Tokens, TotpService,
 };
+pub use mailer::{MailError, Mailer};
+pub use outbox::{Claim, Delivery, Outbox, OutboxDepth, OutboxEntry, OutboxMessage, OutboxQuery, Payload};
 pub use panel::{BillingRow, PanelQueries, PlanDay, TenantCount, TenantLabel, TenantMonthUsage};
 pub use probe::{ComponentStatus, ProcessStats, SystemProbe};
 pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
@@ -49,9 +53,10 @@ pub use {
     admins::MockAdminRepository, api::MockApiLogStore, api::MockIdempotencyStore, api_keys::MockApiKeyStore,
     audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore, auth::MockSecretBox,
     auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens, auth::MockTotpService,
-    panel::MockPanelQueries, probe::MockSystemProbe, store::MockUnitOfWork, support::MockSupportGrants,
-    system::MockClock, system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
-    upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
+    mailer::MockMailer, outbox::MockOutbox, panel::MockPanelQueries, probe::MockSystemProbe,
+    store::MockUnitOfWork, support::MockSupportGrants, system::MockClock, system::MockIdGenerator,
+    system::MockPasswordHasher, tenants::MockTenantRepository, upstream::MockMfaUpstream,
+    usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -87,6 +92,10 @@ pub struct Ports {
     pub api_log: Arc<dyn ApiLogStore>,
     /// Operator API keys and tenant keys (S29).
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Messages waiting for delivery (e-mails, upstream pushes) and their state.
+    pub outbox: Arc<dyn Outbox>,
+    /// The SMTP relay (reports itself not configured without `EMAIL_HOST`).
+    pub mailer: Arc<dyn Mailer>,
 }
 
 impl std::fmt::Debug for Ports {

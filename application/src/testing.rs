@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use crate::ports::{
     Clock, IdGenerator, MockAdminRepository, MockApiKeyStore, MockApiLogStore, MockAuditLog, MockBulkLoader,
-    MockIdempotencyStore, MockLoginThrottle, MockMfaUpstream, MockPanelQueries, MockPasswordHasher,
-    MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore, MockSupportGrants,
-    MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork, MockUsageRepository,
-    Ports, Work,
+    MockIdempotencyStore, MockLoginThrottle, MockMailer, MockMfaUpstream, MockOutbox, MockPanelQueries,
+    MockPasswordHasher, MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore,
+    MockSupportGrants, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork,
+    MockUsageRepository, Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -56,6 +56,8 @@ pub struct MockPorts {
     pub idempotency: MockIdempotencyStore,
     pub api_log: MockApiLogStore,
     pub api_keys: MockApiKeyStore,
+    pub outbox: MockOutbox,
+    pub mailer: MockMailer,
 }
 
 impl MockPorts {
@@ -82,6 +84,8 @@ impl MockPorts {
             idempotency: MockIdempotencyStore::new(),
             api_log: MockApiLogStore::new(),
             api_keys: MockApiKeyStore::new(),
+            outbox: MockOutbox::new(),
+            mailer: MockMailer::new(),
         }
     }
 
@@ -134,6 +138,8 @@ impl MockPorts {
             idempotency: Arc::new(self.idempotency),
             api_log: Arc::new(self.api_log),
             api_keys: Arc::new(self.api_keys),
+            outbox: Arc::new(self.outbox),
+            mailer: Arc::new(self.mailer),
         }
     }
 }

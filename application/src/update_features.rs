@@ -3,7 +3,7 @@
 
 use gatehouse_domain::{Actor, AdvancedFeature, AuditKind, Features, MfaMethod, Permission, Tenant};
 
-use crate::tenant_ref::{TenantRef, load_expecting, save};
+use crate::tenant_ref::{TenantRef, load_expecting, save_with};
 use crate::{Ports, Result};
 
 /// Changes relative to the current features; what is not named stays as it is.
@@ -67,7 +67,8 @@ pub async fn run(ports: &Ports, actor: &Actor, req: Request) -> Result<Tenant> {
     }
     let mut after = before.clone();
     after.set_features(features, ports.clock.now())?;
-    save(ports, actor, AuditKind::TenantFeaturesUpdated, &before, after, None).await
+    let outbox = crate::notify::tenant_changed(ports, &before, &after);
+    save_with(ports, actor, AuditKind::TenantFeaturesUpdated, (&before, after), None, outbox).await
 }
 
 #[cfg(test)]
@@ -102,7 +103,11 @@ mod tests {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
         m.expect_commit(|w| {
-            let [Change::UpdateTenant(t)] = &w.changes[..] else { panic!("one update") };
+            let [Change::UpdateTenant(t), Change::Enqueue(mail), Change::Enqueue(_push)] = &w.changes[..]
+            else {
+                panic!("an update, a notification and a push")
+            };
+            assert_eq!(mail.notification, Some(gatehouse_domain::NotificationKind::FeaturesChanged));
             assert!(!t.features.methods.contains(&MfaMethod::EmailOtp));
             assert_eq!(t.features.quotas.monthly_authentications, 5_000);
             assert_eq!(w.audit[0].kind, AuditKind::TenantFeaturesUpdated);

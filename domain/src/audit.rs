@@ -67,6 +67,7 @@ keyword_enum!(
         SyncRun => "sync_run",
         UsageIngested => "usage_ingested",
         NotificationSent => "notification_sent",
+        NotificationRetried => "notification_retried",
     }
 );
 

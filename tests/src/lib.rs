@@ -1,10 +1,11 @@
 //! Shared helpers of Gatehouse's cross-crate integration tests: fresh databases for the storage
 //! contract suite (one SQLite file or one PostgreSQL database per test, so tests run in
 //! parallel and never see each other's data), builders of domain values, and the stand-in MFA
-//! upstream ([`stand_in`]).
+//! upstream ([`stand_in`]), and a real SMTP server ([`smtp`]).
 
 pub mod app;
 pub mod fixtures;
+pub mod smtp;
 pub mod stand_in;
 pub mod storage;
 

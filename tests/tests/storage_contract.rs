@@ -43,6 +43,9 @@ macro_rules! contract {
 // Operator API keys and tenant keys.
 #[path = "storage_contract/api_keys.rs"]
 mod api_keys;
+// The outbox (e-mails and upstream pushes) and usage inside a unit of work.
+#[path = "storage_contract/outbox.rs"]
+mod outbox;
 // The panel's read models and rollups.
 #[path = "storage_contract/panel.rs"]
 mod panel;

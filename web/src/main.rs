@@ -68,11 +68,13 @@ async fn run() -> anyhow::Result<()> {
     }
     tracing::info!(%addr, backend, "listening");
 
+    let outbox = gatehouse_adapters::outbox_worker::spawn(wiring.ports.clone(), &settings.outbox);
     let app = build_router(AppState::new(settings, wiring));
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    outbox.stop().await;
     storage.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

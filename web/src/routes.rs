@@ -8,6 +8,7 @@ pub mod api_log;
 pub mod audit;
 pub mod dashboard;
 pub mod login;
+pub mod notifications;
 pub mod settings;
 pub mod setup;
 pub mod support;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(analytics::router())
         .merge(system::router())
         .merge(support::router())
+        .merge(notifications::router())
         .merge(theme::router())
 }
 
@@ -71,6 +73,7 @@ pub const PANEL_GET_ROUTES: &[&str] = &[
     "/analytics",
     "/analytics/billing.csv",
     "/system",
+    "/notifications",
 ];
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

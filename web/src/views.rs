@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod error;
 pub mod layout;
 pub mod login;
+pub mod notifications;
 pub mod settings;
 pub mod setup;
 pub mod support;

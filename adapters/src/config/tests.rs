@@ -227,3 +227,41 @@ fn the_metrics_token_is_long_masked_and_never_repeated_in_errors() {
         assert!(!e.to_string().contains(bad), "the token is not repeated: {e}");
     }
 }
+
+#[test]
+fn email_and_outbox_settings_are_checked() {
+    let s = settings(&[]).expect("defaults");
+    assert_eq!(
+        (s.email.use_ssl, s.email.from.as_str(), s.email.timeout.as_secs()),
+        (false, DEFAULT_FROM, 10)
+    );
+    assert_eq!((s.outbox.interval.as_secs(), s.outbox.batch, s.outbox.max_attempts), (5, 20, 8));
+    let s = settings(&[
+        ("EMAIL_HOST_USER", "alerts@mail.example"),
+        ("EMAIL_USE_TLS", "no"),
+        ("EMAIL_USE_SSL", "yes"),
+        ("EMAIL_TIMEOUT", "30"),
+        ("GATEHOUSE_OUTBOX_INTERVAL", "60"),
+        ("GATEHOUSE_OUTBOX_BATCH", "50"),
+        ("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", "3"),
+    ])
+    .expect("valid");
+    assert_eq!(s.email.from, "alerts@mail.example", "an address as user name is the sender");
+    assert!(s.email.use_ssl && !s.email.use_tls);
+    assert_eq!((s.outbox.interval.as_secs(), s.outbox.batch, s.outbox.max_attempts), (60, 50, 3));
+    let s = settings(&[("DEFAULT_FROM_EMAIL", "Ops <ops@panel.example>")]).expect("valid");
+    assert_eq!(s.email.from, "Ops <ops@panel.example>");
+    assert!(s.summary().contains("DEFAULT_FROM_EMAIL = Ops <ops@panel.example>"));
+
+    for (name, value) in [
+        ("EMAIL_USE_SSL", "true"),
+        ("DEFAULT_FROM_EMAIL", "not an address"),
+        ("EMAIL_TIMEOUT", "0"),
+        ("GATEHOUSE_OUTBOX_BATCH", "100000"),
+        ("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", "-1"),
+        ("GATEHOUSE_OUTBOX_INTERVAL", "soon"),
+    ] {
+        let err = settings(&[(name, value)]).expect_err(name);
+        assert_eq!(err.variable, name, "{err}");
+    }
+}

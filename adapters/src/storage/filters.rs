@@ -1,8 +1,8 @@
-//! The `WHERE` clauses of the two dynamic listings (tenants, audit log), built once for both
+//! The `WHERE` clauses of the dynamic listings (tenants, audit log, outbox), built once for both
 //! dialects: the fragments are portable SQL and `QueryBuilder` writes each dialect's
 //! placeholders, so the filter logic cannot drift between the backends.
 
-use gatehouse_application::ports::{AuditQuery, TenantQuery};
+use gatehouse_application::ports::{AuditQuery, OutboxQuery, TenantQuery};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
@@ -88,6 +88,33 @@ where
             qb.push(")");
         }
     }
+}
+
+/// Appends ` WHERE … ORDER BY … LIMIT …` for an outbox listing (newest first; `before` pages
+/// by the position of a message, so pages never overlap).
+pub fn outbox<DB>(qb: &mut QueryBuilder<DB>, q: &OutboxQuery)
+where
+    DB: Database,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> &'static str: Encode<'a, DB> + Type<DB>,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(tenant) = q.tenant {
+        qb.push(" AND tenant_id = ").push_bind(tenant.as_uuid());
+    }
+    if let Some(state) = q.state {
+        qb.push(" AND state = ").push_bind(state.as_str());
+    }
+    if let Some(kind) = q.kind {
+        qb.push(" AND kind = ").push_bind(kind.as_str());
+    }
+    if let Some(before) = q.before {
+        qb.push(" AND (created_at, id) < (SELECT created_at, id FROM outbox WHERE id = ")
+            .push_bind(before)
+            .push(")");
+    }
+    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(q.limit.max(1)));
 }
 
 /// Appends ` WHERE … ORDER BY seq DESC LIMIT …` for an audit listing (newest first).

@@ -50,6 +50,10 @@ impl PgStore {
         PgStore { pool }
     }
 
+    /// Ends an outbox claim's inner `SELECT`: concurrent claimers skip the rows another has
+    /// locked instead of waiting for them, and never take the same one.
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+
     /// A transaction that may write (READ COMMITTED, like every other).
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         self.pool.begin().await.map_err(backend)

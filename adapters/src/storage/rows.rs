@@ -8,6 +8,7 @@
 
 mod keys;
 mod login;
+mod outbox;
 mod panel;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub use keys::{API_KEY, ApiKeyRow, ApiKeyValues, TENANT_KEY, TenantKeyRow};
 pub use login::{
     KeyStateRow, SYSTEM_SETTINGS, SecondFactorRow, SessionRow, parse_settings, settings_json, stage_str,
 };
+pub use outbox::{NewOutboxValues, OUTBOX, OutboxRow};
 pub use panel::{
     BillingRowRow, CountDeltas, MONTH_USAGE, MonthDelta, MonthUsageRow, PlanDayRow, TenantCountRow,
     auth_quota, quota_per_mille, sum_by_day_and_plan,

@@ -8,11 +8,14 @@
 //! backend's store and sqlx types. (A macro rather than generic functions: sqlx's generic
 //! executor bounds do not survive `async_trait` without a wall of higher-ranked bounds.)
 //!
-//! Each backend module provides three hooks to the generated code, and nothing else differs:
+//! Each backend module provides four hooks to the generated code, and nothing else differs:
 //! - `Store::begin_write(&self)`: a transaction that may write (SQLite: `BEGIN IMMEDIATE`);
 //! - `Store::acquire(conn, Lock)`: makes concurrent transactions take a read-then-write path
 //!   one at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing, its write
 //!   transaction already holds the database's single write lock);
+//! - `Store::SKIP_LOCKED`: what a claim's inner `SELECT` ends with so that concurrent claimers
+//!   pass over each other's rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: nothing, its
+//!   write transaction is the only writer);
 //! - `Store::search_index(qb, text)`: narrows a tenant search to its text index's candidates
 //!   ([`filters::SearchIndex`](super::filters::SearchIndex); SQLite: the FTS5 trigram table;
 //!   PostgreSQL: nothing, its pg_trgm index serves the shared `LIKE` directly).
@@ -25,6 +28,7 @@ mod admins;
 mod api;
 mod api_keys;
 mod audit;
+mod outbox;
 mod panel;
 mod second_factor;
 mod sessions;
@@ -36,9 +40,9 @@ mod usage;
 mod work;
 
 pub(crate) use {
-    admins::admins, api::api, api_keys::api_keys, audit::audit, panel::panel, second_factor::second_factor,
-    sessions::sessions, settings::settings, support::support, tenants::tenants, throttle::throttle,
-    usage::usage, work::work,
+    admins::admins, api::api, api_keys::api_keys, audit::audit, outbox::outbox, panel::panel,
+    second_factor::second_factor, sessions::sessions, settings::settings, support::support, tenants::tenants,
+    throttle::throttle, usage::usage, work::work,
 };
 
 /// A read-then-write path that concurrent transactions must take one at a time.
@@ -67,6 +71,9 @@ macro_rules! ports {
         }
         mod audit {
             $crate::storage::shared::audit!(super::$store, sqlx::$db, sqlx::$conn);
+        }
+        mod outbox {
+            $crate::storage::shared::outbox!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod panel {
             $crate::storage::shared::panel!(super::$store, sqlx::$db, sqlx::$conn);

@@ -3,7 +3,7 @@
 //! SQLite has one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`:
 //! it takes the write lock up front (waiting up to the busy timeout) instead of failing with
 //! `SQLITE_BUSY` half-way, and that lock is also what serialises audit-chain appends, usage
-//! totals and login-attempt counting. The ports' code is shared with PostgreSQL (see
+//! totals, login-attempt counting and outbox claims. The ports' code is shared with PostgreSQL (see
 //! [`shared`](super::shared)); only connecting, the two hooks below and the bulk loader are
 //! SQLite's own.
 
@@ -50,6 +50,10 @@ impl SqliteStore {
     pub fn new(pool: SqlitePool) -> Self {
         SqliteStore { pool }
     }
+
+    /// Nothing: an outbox claim runs in a write transaction, which already excludes every other
+    /// writer, so no row can be claimed twice.
+    const SKIP_LOCKED: &'static str = "";
 
     /// A write transaction holding SQLite's write lock from its first statement.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {

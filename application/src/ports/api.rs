@@ -19,7 +19,7 @@ pub struct StoredResponse {
 
 /// What claiming an idempotency key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
+pub enum IdempotencyClaim {
     /// The key is new (or its earlier attempt was abandoned): run the request.
     Started,
     /// The same request already ran: answer with this.
@@ -42,7 +42,7 @@ pub trait IdempotencyStore: Send + Sync {
         fingerprint: &[u8],
         now: OffsetDateTime,
         abandoned_before: OffsetDateTime,
-    ) -> Result<Claim, StoreError>;
+    ) -> Result<IdempotencyClaim, StoreError>;
     /// Records the answer of a claimed key.
     async fn complete(&self, owner: Uuid, key: &str, response: &StoredResponse) -> Result<(), StoreError>;
     /// Gives a claimed key up (the request failed on our side: a retry may run it again).

@@ -4,8 +4,10 @@ use async_trait::async_trait;
 use gatehouse_domain::session::{EndReason, Session};
 use gatehouse_domain::settings::SystemSettings;
 use gatehouse_domain::{
-    AdminId, ApiKey, ApiKeyId, AuditEvent, SuperAdmin, Tenant, TenantApiKey, TenantId, TenantKeyId,
+    AdminId, ApiKey, ApiKeyId, AuditEvent, DailyUsage, SuperAdmin, Tenant, TenantApiKey, TenantId,
+    TenantKeyId,
 };
+
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -110,6 +112,17 @@ pub enum Change {
     },
     /// A support grant (time-boxed access to a tenant's live end-user data).
     InsertSupportGrant(gatehouse_domain::SupportGrant),
+    /// Puts a message in the outbox, pending and due at once; skipped without error when a
+    /// message with the same `dedupe_key` exists already.
+    Enqueue(super::OutboxMessage),
+    /// Makes a dead message pending again, due `at`, with its attempts reset; storage refuses
+    /// with `NotFound` unless the message exists and is dead.
+    RetryMessage {
+        id: Uuid,
+        at: OffsetDateTime,
+    },
+    /// Records tenant-days exactly as `UsageRepository::record` does, inside the work.
+    RecordUsage(Vec<DailyUsage>),
 }
 
 /// Everything one use case writes: applied all together or not at all.

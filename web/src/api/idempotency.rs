@@ -12,7 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gatehouse_application::ports::{Claim, StoredResponse};
+use gatehouse_application::ports::{IdempotencyClaim, StoredResponse};
 use sha2::{Digest, Sha256};
 
 use super::caller::Caller;
@@ -72,16 +72,16 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let claim = store.claim(caller.key_id, &key, &fingerprint, now, now - ABANDONED_AFTER).await;
     match claim {
         Err(e) => AppError::from(gatehouse_application::Error::from(e)).into_response(),
-        Ok(Claim::Replay(stored)) => replay(stored),
-        Ok(Claim::InProgress) => rejected(
+        Ok(IdempotencyClaim::Replay(stored)) => replay(stored),
+        Ok(IdempotencyClaim::InProgress) => rejected(
             StatusCode::CONFLICT,
             "A request with this Idempotency-Key is still running; retry when it has answered.",
         ),
-        Ok(Claim::Mismatch) => rejected(
+        Ok(IdempotencyClaim::Mismatch) => rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
             "This Idempotency-Key was already used for a different request.",
         ),
-        Ok(Claim::Started) => {
+        Ok(IdempotencyClaim::Started) => {
             let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             if !response.status().is_success() || response.extensions().get::<ErrorInfo>().is_some() {
                 if let Err(e) = store.release(caller.key_id, &key).await {

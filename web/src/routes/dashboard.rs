@@ -30,5 +30,6 @@ async fn show(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, AppError> {
     let data = dashboard::run(&state.ports, &auth.actor).await?;
-    Ok(view::page(&ctx, &data, q.refresh != "off").into_response())
+    let outbox = crate::routes::notifications::status_for(&state, &auth.actor).await?;
+    Ok(view::page(&ctx, &data, outbox.as_ref(), q.refresh != "off").into_response())
 }

@@ -35,6 +35,7 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Full(auth): Full) -> Resu
         database_backend: state.storage.backend(),
         health,
         configuration: configuration(&state.settings.summary()),
+        outbox: crate::routes::notifications::status_for(&state, &auth.actor).await?,
     };
     Ok(view::page(&ctx, &info).into_response())
 }

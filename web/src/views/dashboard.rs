@@ -4,6 +4,7 @@
 //! unless `?refresh=off`.
 
 use gatehouse_application::dashboard::{Dashboard, DayPoint, SERIES_DAYS};
+use gatehouse_application::manage_outbox::OutboxStatus;
 use gatehouse_application::ports::TenantMonthUsage;
 use gatehouse_domain::{Outcome, Permission, QuotaLevel};
 use maud::{Markup, html};
@@ -11,6 +12,7 @@ use maud::{Markup, html};
 use crate::views::account::when;
 use crate::views::charts::{Chart, Kind, grouped};
 use crate::views::layout::{Ctx, Frame};
+use crate::views::notifications;
 use crate::views::system::health_cards;
 
 /// Seconds between reloads.
@@ -38,7 +40,7 @@ fn day_labels(days: &[DayPoint]) -> Vec<String> {
     days.iter().map(|d| d.day.format(&f).unwrap_or_default()).collect()
 }
 
-pub fn page(ctx: &Ctx, d: &Dashboard, refresh: bool) -> Markup {
+pub fn page(ctx: &Ctx, d: &Dashboard, outbox: Option<&OutboxStatus>, refresh: bool) -> Markup {
     let labels = day_labels(&d.series);
     let auth_chart = Chart::new("auth", "Authentications per day", Kind::Area)
         .labels(labels.clone())
@@ -83,6 +85,7 @@ pub fn page(ctx: &Ctx, d: &Dashboard, refresh: bool) -> Markup {
                     (tile("API calls", &grouped(f(api_calls)), &format!("last {SERIES_DAYS} days")))
                 }
             }
+            (notifications::overview(outbox))
             div.grid-2 {
                 section.card aria-labelledby="h-auth" {
                     h2 #h-auth { "Authentications, last " (SERIES_DAYS) " days" }

@@ -140,6 +140,7 @@ impl Ctx {
 pub const NAV: &[(&str, &str, Permission)] = &[
     ("Dashboard", "/", Permission::UsageView),
     ("Tenants", "/tenants", Permission::TenantsView),
+    ("Notifications", "/notifications", Permission::TenantsView),
     ("Analytics", "/analytics", Permission::UsageView),
     ("Audit", "/audit", Permission::AuditView),
     ("API keys", "/api-keys", Permission::ApiKeysManage),

@@ -5,10 +5,12 @@
 use std::time::Duration;
 
 use gatehouse_application::dashboard::Health;
+use gatehouse_application::manage_outbox::OutboxStatus;
 use gatehouse_application::ports::{ComponentStatus, ProcessStats};
 use maud::{Markup, html};
 
 use crate::views::layout::{Ctx, Frame};
+use crate::views::notifications;
 
 /// What the system page shows.
 #[derive(Debug, Clone)]
@@ -21,6 +23,8 @@ pub struct SystemInfo {
     pub health: Health,
     /// `NAME = value` lines, secrets already masked by `Settings::summary`.
     pub configuration: Vec<(String, String)>,
+    /// The outbox's depth, when the admin may read it.
+    pub outbox: Option<OutboxStatus>,
 }
 
 /// `3 d 4 h`, `5 h 12 min`, `42 s`.
@@ -105,6 +109,7 @@ pub fn page(ctx: &Ctx, info: &SystemInfo) -> Markup {
             section aria-labelledby="h-health" {
                 h2 #h-health { "Health checks" }
                 (health_cards(&info.health))
+                @if let Some(o) = &info.outbox { (notifications::banner(o)) (notifications::tiles(o)) }
             }
             section.card aria-labelledby="h-build" {
                 h2 #h-build { "Version" }

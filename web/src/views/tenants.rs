@@ -7,6 +7,7 @@ pub mod features;
 pub mod keys;
 pub mod list;
 pub mod new;
+pub mod notifications;
 
 use gatehouse_domain::TenantId;
 use maud::{Markup, html};

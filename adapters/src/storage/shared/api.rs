@@ -5,7 +5,7 @@ macro_rules! api {
     ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{
-            ApiLogEntry, ApiLogStore, Claim, IdempotencyStore, StoreError, StoredResponse,
+            ApiLogEntry, ApiLogStore, IdempotencyClaim, IdempotencyStore, StoreError, StoredResponse,
         };
         use gatehouse_domain::TenantId;
         use time::OffsetDateTime;
@@ -24,7 +24,7 @@ macro_rules! api {
                 fingerprint: &[u8],
                 now: OffsetDateTime,
                 abandoned_before: OffsetDateTime,
-            ) -> Result<Claim, StoreError> {
+            ) -> Result<IdempotencyClaim, StoreError> {
                 // One statement: a new key, or an abandoned claim, becomes ours atomically.
                 let taken: Option<Uuid> = sqlx::query_scalar(
                     "INSERT INTO api_idempotency (owner, idem_key, fingerprint, created_at) \
@@ -43,7 +43,7 @@ macro_rules! api {
                 .await
                 .map_err(backend)?;
                 if taken.is_some() {
-                    return Ok(Claim::Started);
+                    return Ok(IdempotencyClaim::Started);
                 }
                 let row: Option<ClaimRow> = sqlx::query_as(
                     "SELECT fingerprint, completed, status, content_type, location, body \
@@ -56,10 +56,10 @@ macro_rules! api {
                 .map_err(backend)?;
                 Ok(match row {
                     // Released between the two statements: the caller may simply retry.
-                    None => Claim::InProgress,
-                    Some((stored, ..)) if stored != fingerprint => Claim::Mismatch,
-                    Some((_, 0, ..)) => Claim::InProgress,
-                    Some((_, _, status, content_type, location, body)) => Claim::Replay(StoredResponse {
+                    None => IdempotencyClaim::InProgress,
+                    Some((stored, ..)) if stored != fingerprint => IdempotencyClaim::Mismatch,
+                    Some((_, 0, ..)) => IdempotencyClaim::InProgress,
+                    Some((_, _, status, content_type, location, body)) => IdempotencyClaim::Replay(StoredResponse {
                         status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
                         content_type,
                         location,

@@ -21,44 +21,7 @@ macro_rules! usage {
         impl UsageRepository for $store {
             async fn record(&self, days: &[DailyUsage]) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
-                // Each day's old counters are read to adjust the system totals by the difference;
-                // two recorders of one day must not both read the same old row.
-                <$store>::acquire(&mut tx, Lock::UsageTotals).await?;
-                let mut plans: BTreeMap<TenantId, Option<Plan>> = BTreeMap::new();
-                let mut months: BTreeSet<(TenantId, Month)> = BTreeSet::new();
-                for day in days {
-                    let sql =
-                        format!("SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day = $2", columns::USAGE);
-                    let old: Option<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(day.tenant_id.as_uuid())
-                        .bind(day.day)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    let old = match old {
-                        Some(row) => Counters::of(&DailyUsage::try_from(row)?)?,
-                        None => Counters::default(),
-                    };
-                    upsert_day(&mut tx, day).await?;
-                    let delta = Counters::of(day)?.minus(old);
-                    add_to_system(&mut tx, day.day, delta).await?;
-                    let plan = match plans.get(&day.tenant_id) {
-                        Some(plan) => *plan,
-                        None => {
-                            let plan = panel::plan_of(&mut tx, day.tenant_id).await?;
-                            plans.insert(day.tenant_id, plan);
-                            plan
-                        }
-                    };
-                    if let Some(plan) = plan {
-                        panel::add_to_plan(&mut tx, day.day, plan.as_str(), delta).await?;
-                    }
-                    months.insert((day.tenant_id, Month::of(day.day)));
-                }
-                // After every day is written: each touched month is recomputed once, exactly.
-                for (tenant, month) in months {
-                    panel::recompute_month(&mut tx, tenant, month).await?;
-                }
+                record_days(&mut tx, days).await?;
                 tx.commit().await.map_err(backend)
             }
 
@@ -95,6 +58,50 @@ macro_rules! usage {
                     .map_err(backend)?;
                 rows.into_iter().map(SystemRow::into_totals).collect()
             }
+        }
+
+        /// Replaces each tenant-day and keeps the system, plan and monthly rollups in step, in the
+        /// caller's write transaction (`record`, or a unit of work's `RecordUsage`).
+        pub(super) async fn record_days(conn: &mut $conn, days: &[DailyUsage]) -> Result<(), StoreError> {
+            // Each day's old counters are read to adjust the system totals by the difference;
+            // two recorders of one day must not both read the same old row.
+            <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
+            let mut plans: BTreeMap<TenantId, Option<Plan>> = BTreeMap::new();
+            let mut months: BTreeSet<(TenantId, Month)> = BTreeSet::new();
+            for day in days {
+                let sql =
+                    format!("SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day = $2", columns::USAGE);
+                let old: Option<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(day.tenant_id.as_uuid())
+                    .bind(day.day)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                let old = match old {
+                    Some(row) => Counters::of(&DailyUsage::try_from(row)?)?,
+                    None => Counters::default(),
+                };
+                upsert_day(&mut *conn, day).await?;
+                let delta = Counters::of(day)?.minus(old);
+                add_to_system(&mut *conn, day.day, delta).await?;
+                let plan = match plans.get(&day.tenant_id) {
+                    Some(plan) => *plan,
+                    None => {
+                        let plan = panel::plan_of(&mut *conn, day.tenant_id).await?;
+                        plans.insert(day.tenant_id, plan);
+                        plan
+                    }
+                };
+                if let Some(plan) = plan {
+                    panel::add_to_plan(&mut *conn, day.day, plan.as_str(), delta).await?;
+                }
+                months.insert((day.tenant_id, Month::of(day.day)));
+            }
+            // After every day is written: each touched month is recomputed once, exactly.
+            for (tenant, month) in months {
+                panel::recompute_month(&mut *conn, tenant, month).await?;
+            }
+            Ok(())
         }
 
         async fn upsert_day(conn: &mut $conn, d: &DailyUsage) -> Result<(), StoreError> {

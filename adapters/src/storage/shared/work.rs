@@ -6,7 +6,10 @@ macro_rules! work {
         use async_trait::async_trait;
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
 
-        use super::{admins, api_keys, audit, panel, second_factor, sessions, settings, support, tenants};
+        use super::{
+            admins, api_keys, audit, outbox, panel, second_factor, sessions, settings, support, tenants,
+            usage,
+        };
         use $crate::storage::rows::{CountDeltas, backend};
 
         #[async_trait]
@@ -69,6 +72,9 @@ macro_rules! work {
                         Change::RevokeTenantKey { tenant, id, at } => {
                             api_keys::revoke_tenant_key(&mut tx, *tenant, *id, *at).await?;
                         }
+                        Change::Enqueue(m) => outbox::enqueue(&mut tx, m).await?,
+                        Change::RetryMessage { id, at } => outbox::retry(&mut tx, *id, *at).await?,
+                        Change::RecordUsage(days) => usage::record_days(&mut tx, days).await?,
                     }
                 }
                 panel::add_counts(&mut tx, &counts).await?;

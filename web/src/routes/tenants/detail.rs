@@ -16,11 +16,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use gatehouse_application::ports::AuditQuery;
+use gatehouse_application::ports::{AuditQuery, OutboxQuery};
 use gatehouse_application::show_tenant::{self, TenantDetails};
 use gatehouse_application::update_features::{self, Update};
 use gatehouse_application::{
-    Error, TenantRef, audit_query, change_plan, change_tenant_status, manage_domains,
+    Error, TenantRef, audit_query, change_plan, change_tenant_status, manage_domains, manage_outbox,
 };
 use gatehouse_domain::{Actor, Plan, TenantStatus, ValidationError};
 
@@ -34,6 +34,7 @@ use crate::views::components::FieldError;
 use crate::views::tenants::Flash;
 use crate::views::tenants::detail::{self as view, AuditTrail, Detail, Problem, Section};
 use crate::views::tenants::features::FeaturesForm;
+use crate::views::tenants::notifications::{SHOWN, TenantMessages};
 
 /// Audit events shown on the page.
 const AUDIT_EVENTS: u32 = 20;
@@ -57,6 +58,20 @@ async fn trail(state: &AppState, actor: &Actor, details: &TenantDetails) -> Resu
     }
 }
 
+/// The tenant's newest outbox messages (notifications and upstream pushes).
+async fn messages(
+    state: &AppState,
+    actor: &Actor,
+    details: &TenantDetails,
+) -> Result<TenantMessages, AppError> {
+    let query = OutboxQuery { tenant: Some(details.tenant.id), limit: SHOWN, ..OutboxQuery::default() };
+    match manage_outbox::list(&state.ports, actor, query).await {
+        Ok(entries) => Ok(TenantMessages::Shown(entries)),
+        Err(e) if e.is_forbidden() => Ok(TenantMessages::NotAllowed),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Renders the page of `details`.
 async fn render(
     state: &AppState,
@@ -69,9 +84,11 @@ async fn render(
 ) -> Result<Response, AppError> {
     let audit = trail(state, actor, details).await?;
     let keys = super::keys::load(state, actor, &details.tenant).await?;
+    let notifications = messages(state, actor, details).await?;
     let detail = Detail {
         details,
         audit: &audit,
+        notifications: &notifications,
         flash,
         conflict,
         problem,

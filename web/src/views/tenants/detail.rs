@@ -10,6 +10,7 @@ use gatehouse_domain::{AuditRecord, Plan, QuotaLevel, SwitchedOff, Tenant, Tenan
 use maud::{Markup, html};
 
 use super::features::{FeaturesForm, form as features_form};
+use super::notifications::{self, TenantMessages};
 use super::{Flash, flash, href, when};
 use crate::views::components::{
     FieldError, breadcrumbs, csrf_input, form_error, plan_badge, status_pill, thousands,
@@ -45,6 +46,8 @@ pub enum AuditTrail {
 pub struct Detail<'a> {
     pub details: &'a TenantDetails,
     pub audit: &'a AuditTrail,
+    /// The tenant's newest e-mails and upstream pushes.
+    pub notifications: &'a TenantMessages,
     pub flash: Option<Flash>,
     /// Someone else saved the tenant since the form was loaded: this is the fresh data.
     pub conflict: bool,
@@ -293,6 +296,7 @@ pub fn page(ctx: &Ctx, d: &Detail<'_>) -> Markup {
                 h2 #h-integrations { "Notifications and API log" }
                 p.muted { "Not available yet: these will appear here once built. Nothing is shown in the meantime." }
             }
+            (notifications::section(ctx, t, d.notifications))
             (audit_section(d.audit))
         },
     )
