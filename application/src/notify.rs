@@ -60,6 +60,24 @@ pub(crate) fn tenant_changed(ports: &Ports, before: &Tenant, after: &Tenant) -> 
     ]
 }
 
+/// The tenant's notice that support opened its live data, once per grant.
+pub(crate) fn support_access(
+    ports: &Ports,
+    tenant: &Tenant,
+    grant: &gatehouse_domain::SupportGrant,
+) -> Change {
+    let letter = letters::support_access(tenant, grant);
+    let key = format!("{}:{}:{}", NotificationKind::SupportAccess, tenant.id, grant.id);
+    Change::Enqueue(OutboxMessage::notification(
+        ports.ids.new_id(),
+        tenant.id,
+        NotificationKind::SupportAccess,
+        letter.to(tenant),
+        key,
+        ports.clock.now(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

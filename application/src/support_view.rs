@@ -27,10 +27,10 @@ pub async fn open(
         None => grant.reason.clone(),
     };
     let audit = event(ports, actor, AuditKind::TenantSupportAccess, &t).reason(why);
-    ports
-        .work
-        .commit(Work { changes: vec![Change::InsertSupportGrant(grant.clone())], audit: vec![audit] })
-        .await?;
+    // The tenant's contact is told, in the same transaction, that support looked and why.
+    let notice = crate::notify::support_access(ports, &t, &grant);
+    let changes = vec![Change::InsertSupportGrant(grant.clone()), notice];
+    ports.work.commit(Work { changes, audit: vec![audit] }).await?;
     Ok((t, grant))
 }
 
@@ -99,7 +99,10 @@ mod tests {
         let mut m = MockPorts::new();
         m.tenants.expect_get_by_slug().returning(|_| Ok(Some(tenant(TenantStatus::Active))));
         m.expect_commit(|w| {
-            let [Change::InsertSupportGrant(g)] = &w.changes[..] else { panic!("one grant") };
+            let [Change::InsertSupportGrant(g), Change::Enqueue(mail)] = &w.changes[..] else {
+                panic!("the grant and the tenant's notice")
+            };
+            assert_eq!(mail.notification, Some(gatehouse_domain::NotificationKind::SupportAccess));
             assert_eq!(g.expires_at, NOW + gatehouse_domain::SUPPORT_WINDOW);
             assert_eq!(w.audit[0].kind, AuditKind::TenantSupportAccess);
             assert_eq!(w.audit[0].reason.as_deref(), Some("login loop report (ticket T-1)"));

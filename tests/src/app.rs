@@ -46,6 +46,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// `GATEHOUSE_METRICS_TOKEN`.
     pub metrics_token: Option<String>,
+    /// `MFA_SYSTEM_API_URL` and `MFA_SYSTEM_API_KEY` (a stand-in upstream's).
+    pub upstream: Option<(String, String)>,
     pub burst: BurstLimit,
     /// Zero the login delays (they are real sleeps and prove nothing here).
     pub no_delays: bool,
@@ -57,6 +59,7 @@ impl Default for Options {
             trusted_proxies: None,
             public_url: None,
             metrics_token: None,
+            upstream: None,
             burst: BurstLimit { burst: 100_000, per_minute: 100_000 },
             no_delays: true,
         }
@@ -102,6 +105,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         ("GATEHOUSE_SECRET_KEY", Some("11".repeat(32))),
         ("GATEHOUSE_TRUSTED_PROXIES", options.trusted_proxies.clone()),
         ("GATEHOUSE_PUBLIC_URL", options.public_url.clone()),
+        ("MFA_SYSTEM_API_URL", options.upstream.as_ref().map(|(url, _)| url.clone())),
+        ("MFA_SYSTEM_API_KEY", options.upstream.as_ref().map(|(_, key)| key.clone())),
         ("GATEHOUSE_METRICS_TOKEN", options.metrics_token.clone()),
     ];
     let settings =

@@ -229,15 +229,6 @@ pub fn quota(t: &Tenant, month: Month, used: &UsageTotals, reached: bool) -> Let
     Letter::new(t, subject, body)
 }
 
-/// Support opened the tenant's end-user data (for the support view, when it notifies).
-pub fn support_access(t: &Tenant, why: &str) -> Letter {
-    let body = vec![
-        Block::Para(format!("Our support team opened the end-user data of {} to help you.", t.name.as_str())),
-        Block::Facts(vec![("Reason", why.to_owned())]),
-    ];
-    Letter::new(t, "support accessed your MFA data", body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,4 +275,25 @@ mod tests {
         assert!(long.subject.chars().count() <= EmailMessage::MAX_SUBJECT);
         assert!(long.text.contains("the MFA service of"), "{}", long.text);
     }
+}
+
+/// Support looked at the tenant's end users and authentication logs, and why.
+pub fn support_access(t: &Tenant, grant: &gatehouse_domain::SupportGrant) -> Letter {
+    let mut facts = vec![
+        ("Who", grant.holder_label.clone()),
+        ("Reason", grant.reason.clone()),
+        ("Access until", grant.expires_at.to_string()),
+    ];
+    if let Some(ticket) = &grant.ticket {
+        facts.push(("Ticket", ticket.clone()));
+    }
+    let body = vec![
+        Block::Para(format!(
+            "Our support team opened the support view of {}: for 15 minutes they can see your end users \
+             and your recent sign-in logs.",
+            service(t)
+        )),
+        Block::Facts(facts),
+    ];
+    Letter::new(t, "support looked at your MFA data", body)
 }
