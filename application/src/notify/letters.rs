@@ -229,6 +229,27 @@ pub fn quota(t: &Tenant, month: Month, used: &UsageTotals, reached: bool) -> Let
     Letter::new(t, subject, body)
 }
 
+/// Support looked at the tenant's end users and authentication logs, and why.
+pub fn support_access(t: &Tenant, grant: &gatehouse_domain::SupportGrant) -> Letter {
+    let mut facts = vec![
+        ("Who", grant.holder_label.clone()),
+        ("Reason", grant.reason.clone()),
+        ("Access until", grant.expires_at.to_string()),
+    ];
+    if let Some(ticket) = &grant.ticket {
+        facts.push(("Ticket", ticket.clone()));
+    }
+    let body = vec![
+        Block::Para(format!(
+            "Our support team opened the support view of {}: for 15 minutes they can see your end users \
+             and your recent sign-in logs.",
+            service(t)
+        )),
+        Block::Facts(facts),
+    ];
+    Letter::new(t, "support looked at your MFA data", body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,25 +296,4 @@ mod tests {
         assert!(long.subject.chars().count() <= EmailMessage::MAX_SUBJECT);
         assert!(long.text.contains("the MFA service of"), "{}", long.text);
     }
-}
-
-/// Support looked at the tenant's end users and authentication logs, and why.
-pub fn support_access(t: &Tenant, grant: &gatehouse_domain::SupportGrant) -> Letter {
-    let mut facts = vec![
-        ("Who", grant.holder_label.clone()),
-        ("Reason", grant.reason.clone()),
-        ("Access until", grant.expires_at.to_string()),
-    ];
-    if let Some(ticket) = &grant.ticket {
-        facts.push(("Ticket", ticket.clone()));
-    }
-    let body = vec![
-        Block::Para(format!(
-            "Our support team opened the support view of {}: for 15 minutes they can see your end users \
-             and your recent sign-in logs.",
-            service(t)
-        )),
-        Block::Facts(facts),
-    ];
-    Letter::new(t, "support looked at your MFA data", body)
 }
