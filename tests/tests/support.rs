@@ -3,7 +3,7 @@
 //! 15 minutes on the app's clock, opening it is audited with the reason and tells the tenant's
 //! contact, the data comes live from the upstream, and roles without `impersonate` are refused.
 
-use gatehouse_application::ports::{TenantRegistration, UpstreamTarget};
+use gatehouse_application::ports::{OutboxQuery, TenantRegistration, UpstreamTarget};
 use gatehouse_application::register_tenant;
 use gatehouse_domain::{Actor, AuditKind, NotificationKind, Plan, Role};
 use gatehouse_tests::app::{Backend, Options, TestApp, spawn_app_with};
@@ -68,7 +68,7 @@ async fn support_needs_a_reason_shows_live_data_for_fifteen_minutes_and_tells_th
     let audit = app.audit(AuditKind::TenantSupportAccess).await;
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].event.reason.as_deref(), Some("login loops reported (ticket T-77)"));
-    let notices = app.ports.outbox.list(&Default::default()).await.expect("outbox");
+    let notices = app.ports.outbox.list(&OutboxQuery { limit: 100, ..OutboxQuery::default() }).await.expect("outbox");
     assert!(
         notices.iter().any(|m| m.message.notification == Some(NotificationKind::SupportAccess)),
         "the tenant is told"
