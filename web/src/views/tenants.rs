@@ -6,6 +6,7 @@ pub mod detail;
 pub mod features;
 pub mod list;
 pub mod new;
+pub mod usage;
 
 use gatehouse_domain::TenantId;
 use maud::{Markup, html};
