@@ -14,11 +14,14 @@
 //! database it talks to. Both are held to the same contract suite
 //! (`tests/tests/storage_contract.rs`).
 
+mod cache;
 mod filters;
+mod looks;
 mod postgres;
 pub mod rows;
 mod shared;
 mod sqlite;
+mod write;
 
 use std::fmt;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! another tenant's.
 
 use gatehouse_domain::{
-    Actor, DailyUsage, Month, Permission, QuotaLevel, Tenant, UsageTotals, ValidationError,
+    Actor, DailyUsage, Month, Permission, QuotaLevel, Tenant, TenantId, UsageTotals, ValidationError,
 };
 use serde::Serialize;
 use time::{Date, Duration};
@@ -60,7 +60,7 @@ pub async fn run(
     let month = Month::of(today);
     let stored = ports.usage.daily(tenant.id, from, to).await?;
     let totals = UsageTotals::sum(&stored);
-    let days = fill(&tenant, from, to, stored);
+    let days = fill(tenant.id, from, to, stored);
     let month_to_date = ports.usage.totals(tenant.id, month.first_day(), today).await?;
     let quota = tenant.features.quotas.monthly_authentications;
     let quota_level = QuotaLevel::of(month_to_date.auth_attempts, quota);
@@ -68,7 +68,7 @@ pub async fn run(
 }
 
 /// Every day of `from..=to`, the stored ones (in date order) where there are some.
-fn fill(tenant: &Tenant, from: Date, to: Date, stored: Vec<DailyUsage>) -> Vec<DailyUsage> {
+pub(crate) fn fill(tenant: TenantId, from: Date, to: Date, stored: Vec<DailyUsage>) -> Vec<DailyUsage> {
     let mut stored = stored.into_iter().peekable();
     let mut out = Vec::new();
     let mut day = from;
@@ -76,7 +76,7 @@ fn fill(tenant: &Tenant, from: Date, to: Date, stored: Vec<DailyUsage>) -> Vec<D
         match stored.next_if(|d| d.day == day) {
             Some(d) => out.push(d),
             None => out.push(DailyUsage {
-                tenant_id: tenant.id,
+                tenant_id: tenant,
                 day,
                 auth_attempts: 0,
                 auth_successes: 0,

@@ -59,6 +59,9 @@ mod second_factor;
 mod sessions;
 #[path = "storage_contract/settings.rs"]
 mod settings;
+// What the speed work must keep exact (caches, merged audit kinds, quick commits).
+#[path = "storage_contract/speed.rs"]
+mod speed;
 #[path = "storage_contract/throttle.rs"]
 mod throttle;
 

@@ -68,7 +68,8 @@ async fn support_needs_a_reason_shows_live_data_for_fifteen_minutes_and_tells_th
     let audit = app.audit(AuditKind::TenantSupportAccess).await;
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].event.reason.as_deref(), Some("login loops reported (ticket T-77)"));
-    let notices = app.ports.outbox.list(&OutboxQuery { limit: 100, ..OutboxQuery::default() }).await.expect("outbox");
+    let notices =
+        app.ports.outbox.list(&OutboxQuery { limit: 100, ..OutboxQuery::default() }).await.expect("outbox");
     assert!(
         notices.iter().any(|m| m.message.notification == Some(NotificationKind::SupportAccess)),
         "the tenant is told"

@@ -1,18 +1,29 @@
-//! The `WHERE` clauses of the dynamic listings (tenants, audit log, outbox), built once for both
-//! dialects: the fragments are portable SQL and `QueryBuilder` writes each dialect's
-//! placeholders, so the filter logic cannot drift between the backends.
+//! The `WHERE` clauses of the dynamic listings (tenants and the outbox here, the audit log in
+//! [`audit`]), built once for both dialects: the fragments are portable SQL and `QueryBuilder`
+//! writes each dialect's placeholders, so the filter logic cannot drift between the backends.
 
-use gatehouse_application::ports::{AuditQuery, OutboxQuery, TenantQuery};
+mod audit;
+
+pub use audit::audit;
+
+use gatehouse_application::ports::{OutboxQuery, TenantQuery};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
-use super::rows::{Ts, like_pattern, plan_rank, status_rank};
-
-/// The audit page size when the query asks for none.
-const DEFAULT_AUDIT_LIMIT: u32 = 100;
+use super::rows::{like_pattern, plan_rank, status_rank};
 
 /// The shortest search the text indexes can answer: both index three-character sequences.
 pub const TRIGRAM: usize = 3;
+
+/// ` LIMIT n`, written into the statement rather than bound.
+///
+/// SQLite (3.46 and later) plans a `LIMIT` with the bound value of its parameter, and so parses
+/// and plans the statement again on every execution: a fifth of the dashboard's CPU went to
+/// re-planning its security-events query. A limit is always a number of our own (a page size,
+/// a constant), so writing it in is safe, and there are few distinct ones to prepare.
+pub fn limit(n: impl Into<u64>) -> String {
+    format!(" LIMIT {}", n.into())
+}
 
 /// A backend's hook that narrows a tenant search to the candidates its text index finds:
 /// appends ` AND …` (or nothing, when the exact `LIKE` can use the index by itself). It gets
@@ -115,48 +126,4 @@ where
             .push(")");
     }
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(q.limit.max(1)));
-}
-
-/// Appends ` WHERE … ORDER BY seq DESC LIMIT …` for an audit listing (newest first).
-pub fn audit<DB>(qb: &mut QueryBuilder<DB>, q: &AuditQuery)
-where
-    DB: Database,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> &'static str: Encode<'a, DB> + Type<DB>,
-    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
-    for<'a> Ts: Encode<'a, DB> + Type<DB>,
-{
-    qb.push(" WHERE 1 = 1");
-    if let Some(tenant) = q.tenant {
-        qb.push(" AND tenant_id = ").push_bind(tenant.as_uuid());
-    }
-    if let Some(kind) = q.kind {
-        qb.push(" AND kind = ").push_bind(kind.as_str());
-    }
-    if !q.kinds.is_empty() {
-        qb.push(" AND kind IN (");
-        let mut kinds = qb.separated(", ");
-        for kind in &q.kinds {
-            kinds.push_bind(kind.as_str());
-        }
-        qb.push(")");
-    }
-    if let Some(outcome) = q.outcome {
-        qb.push(" AND outcome = ").push_bind(outcome.as_str());
-    }
-    if let Some(actor) = &q.actor {
-        qb.push(" AND actor_label = ").push_bind(actor.clone());
-    }
-    if let Some(since) = q.since {
-        qb.push(" AND at >= ").push_bind(Ts::new(since));
-    }
-    if let Some(until) = q.until {
-        qb.push(" AND at <= ").push_bind(Ts::new(until));
-    }
-    if let Some(before) = q.before_seq {
-        qb.push(" AND seq < ").push_bind(before);
-    }
-    let limit = if q.limit == 0 { DEFAULT_AUDIT_LIMIT } else { q.limit };
-    qb.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit));
 }

@@ -8,17 +8,24 @@
 //! backend's store and sqlx types. (A macro rather than generic functions: sqlx's generic
 //! executor bounds do not survive `async_trait` without a wall of higher-ranked bounds.)
 //!
-//! Each backend module provides four hooks to the generated code, and nothing else differs:
-//! - `Store::begin_write(&self)`: a transaction that may write (SQLite: `BEGIN IMMEDIATE`);
+//! Each backend module provides these hooks to the generated code, and nothing else differs:
+//! - `Store::begin_write(&self)`: a [`WriteTx`](super::write::WriteTx) that may write (SQLite:
+//!   `BEGIN IMMEDIATE`, after this process's earlier writers);
 //! - `Store::acquire(conn, Lock)`: makes concurrent transactions take a read-then-write path
 //!   one at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing, its write
 //!   transaction already holds the database's single write lock);
 //! - `Store::SKIP_LOCKED`: what a claim's inner `SELECT` ends with so that concurrent claimers
 //!   pass over each other's rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: nothing, its
 //!   write transaction is the only writer);
-//! - `Store::search_index(qb, text)`: narrows a tenant search to its text index's candidates
-//!   ([`filters::SearchIndex`](super::filters::SearchIndex); SQLite: the FTS5 trigram table;
-//!   PostgreSQL: nothing, its pg_trgm index serves the shared `LIKE` directly).
+//! - `Store::commit_without_flush(conn)`: lets a transaction that only records a look at a
+//!   tenant commit without waiting for the disk (PostgreSQL: `synchronous_commit = off` for
+//!   it; SQLite: nothing, no commit waits there);
+//! - `Store::SEARCH_SOURCE` and `Store::search_index(qb, text)`: the table a searched tenant
+//!   list reads its candidates from, and the predicate that narrows them to the text index's
+//!   ([`filters::SearchIndex`](super::filters::SearchIndex); SQLite: `tenant_list` and the
+//!   FTS5 trigram table; PostgreSQL: `tenants`, whose pg_trgm index serves the shared `LIKE`).
+//!
+//! Each store also holds its [`ReadCache`](super::cache::ReadCache) (`self.cache`).
 //!
 //! The bulk loader stays per backend (`COPY` on PostgreSQL, multi-row `INSERT` on SQLite), as
 //! does connecting. SQL must not be written here unless both dialects run it unchanged; the

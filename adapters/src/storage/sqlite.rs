@@ -3,26 +3,41 @@
 //! SQLite has one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`:
 //! it takes the write lock up front (waiting up to the busy timeout) instead of failing with
 //! `SQLITE_BUSY` half-way, and that lock is also what serialises audit-chain appends, usage
-//! totals, login-attempt counting and outbox claims. The ports' code is shared with PostgreSQL (see
-//! [`shared`](super::shared)); only connecting, the two hooks below and the bulk loader are
-//! SQLite's own.
+//! totals, login-attempt counting and outbox claims. Writers of this process first queue for their turn
+//! ([`WriteTx`]), so they never meet that lock held by each other. The ports' code is shared
+//! with PostgreSQL (see [`shared`](super::shared)); only connecting, the hooks below and the
+//! bulk loader are SQLite's own.
+//!
+//! Two settings of the connections are about speed (docs/performance.md):
+//! - a page cache of 8 MiB each rather than SQLite's 2 MiB, and sorts in memory. No memory
+//!   map: SQLite unmaps the whole map of every connection whenever another one has written
+//!   (on the tenant page, that is every request), which cost more than the reads it saved;
+//! - no `sqlite_stat4` ([`forget_value_samples`]).
 
 mod bulk;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use gatehouse_application::ports::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Connection as _, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::Mutex;
 
+use super::cache::ReadCache;
+use super::filters::TRIGRAM;
+use super::looks::Looks;
 use super::rows::backend;
 use super::shared::{self, Lock};
+use super::write::WriteTx;
 
 shared::ports!(SqliteStore, Sqlite, SqliteConnection);
 
 /// How long a writer waits for the write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Each connection's own page cache, in KiB (a negative `cache_size` is KiB).
+const CACHE_KIB: &str = "-8192";
 
 /// Opens (creating if missing, with its parent directory) the database file at `url`.
 pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
@@ -32,32 +47,73 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT)
-        .synchronous(SqliteSynchronous::Normal);
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("cache_size", CACHE_KIB)
+        // Sorts of a searched list stay in memory rather than in a temporary file.
+        .pragma("temp_store", "memory");
     if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(parent).await.map_err(StoreError::backend)?;
     }
+    forget_value_samples(&options).await?;
     SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)
+}
+
+/// Empties `sqlite_stat4`, if an `ANALYZE` filled it, before the pool's connections load it.
+///
+/// The SQLite that sqlx bundles is built with `SQLITE_ENABLE_STAT4`. With its per-value samples
+/// loaded, the planner looks at the bound value of every parameter compared with an analysed
+/// index and marks the statement to be parsed and planned again whenever that parameter is
+/// bound — which sqlx does on every execution. That re-planning was 7–13 % of the CPU of a
+/// panel page (a page of 50 ids, each of them looked at, was planned anew every time).
+/// Gatehouse's keys are uniform (UUIDs, slugs, days), so the averages of `sqlite_stat1`, which
+/// stay, plan its queries as well. An `ANALYZE` run while the server runs is forgotten at its
+/// next start.
+async fn forget_value_samples(options: &SqliteConnectOptions) -> Result<(), StoreError> {
+    let mut conn = SqliteConnection::connect_with(options).await.map_err(backend)?;
+    let analysed: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'")
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(backend)?;
+    if analysed.is_some() {
+        sqlx::query("DELETE FROM sqlite_stat4").execute(&mut conn).await.map_err(backend)?;
+    }
+    conn.close().await.map_err(backend)
 }
 
 /// Every storage port on one SQLite pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    cache: Arc<ReadCache>,
+    /// Looks at tenants waiting to be appended together (see [`Looks`]).
+    looks: Arc<Looks>,
+    /// This process's turn to write (see [`WriteTx`]).
+    turn: Arc<Mutex<()>>,
 }
 
 impl SqliteStore {
     /// The ports on `pool` (already connected; migrations are run separately).
     pub fn new(pool: SqlitePool) -> Self {
-        SqliteStore { pool }
+        SqliteStore { pool, cache: Arc::default(), looks: Arc::default(), turn: Arc::default() }
     }
 
     /// Nothing: an outbox claim runs in a write transaction, which already excludes every other
     /// writer, so no row can be claimed twice.
     const SKIP_LOCKED: &'static str = "";
 
-    /// A write transaction holding SQLite's write lock from its first statement.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    /// A write transaction holding SQLite's write lock from its first statement, begun when
+    /// this process's earlier writers are done.
+    async fn begin_write(&self) -> Result<WriteTx<Sqlite>, StoreError> {
+        let turn = Arc::clone(&self.turn).lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+        Ok(WriteTx::new(tx, Some(turn), Arc::clone(&self.cache)))
+    }
+
+    /// Nothing to relax: with `synchronous = NORMAL` in WAL mode no commit waits for the disk.
+    #[expect(clippy::unused_async, reason = "same signature as PostgreSQL's, which sends a statement")]
+    async fn commit_without_flush(_conn: &mut SqliteConnection) -> Result<(), StoreError> {
+        Ok(())
     }
 
     /// Nothing to take: the `BEGIN IMMEDIATE` transaction already holds the database's only
@@ -67,16 +123,37 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Narrows a tenant search (of three or more characters) to the FTS5 trigram index's
-    /// candidates (`tenant_search`, migration 0004). SQLite cannot use any index for the shared
-    /// `LIKE '%…%'`, and an FTS5 table is SQLite's own syntax, hence a hook. The quoted phrase
-    /// is a substring match of its trigrams (inside quotes nothing is an operator, `""` is a
-    /// quote); the `LIKE` that follows still decides each candidate exactly.
+    /// Where a searched list reads its candidates: `tenant_list` (migration 0005), a narrow copy
+    /// of the tenants' listing columns keyed like the FTS5 index, so each candidate costs one
+    /// integer-key lookup instead of three lookups into the wide `tenants` rows.
+    const SEARCH_SOURCE: &str = "tenant_list";
+
+    /// Narrows a tenant search (of three or more characters) to the candidates of the FTS5
+    /// trigram index (`tenant_search`, migrations 0004 and 0005). SQLite cannot use any index
+    /// for the shared `LIKE '%…%'`, and an FTS5 table is SQLite's own syntax, hence a hook.
+    ///
+    /// The index is asked for rows holding every trigram of a cover of the input (its first,
+    /// every third, and its last: `logistics` → `log`, `ist`, `ics`), each a quoted string in
+    /// which nothing is an operator (`""` is a quote). That is a superset of the rows containing
+    /// the input — the `LIKE` that follows still decides each one exactly — found about twice
+    /// as fast as the full phrase, whose positions FTS5 would check for all seven trigrams.
     fn search_index(qb: &mut QueryBuilder<Sqlite>, text: &str) {
         // The rows hold lower-cased text: look up the same form the `LIKE` compares.
-        let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
-        qb.push(" AND id IN (SELECT tenant_id FROM tenant_search WHERE tenant_search MATCH ")
-            .push_bind(phrase)
+        let chars: Vec<char> = text.to_lowercase().chars().collect();
+        let last = chars.len().saturating_sub(TRIGRAM);
+        let mut starts: Vec<usize> = (0..=last).step_by(TRIGRAM).collect();
+        if starts.last() != Some(&last) {
+            starts.push(last);
+        }
+        let terms: Vec<String> = starts
+            .iter()
+            .map(|&at| {
+                let trigram: String = chars.iter().skip(at).take(TRIGRAM).collect();
+                format!("\"{}\"", trigram.replace('"', "\"\""))
+            })
+            .collect();
+        qb.push(" AND key IN (SELECT rowid FROM tenant_search WHERE tenant_search MATCH ")
+            .push_bind(terms.join(" AND "))
             .push(")");
     }
 }

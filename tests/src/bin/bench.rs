@@ -28,6 +28,8 @@ mod options;
 mod process;
 #[path = "bench/report.rs"]
 mod report;
+#[path = "bench/seed_cache.rs"]
+mod seed_cache;
 #[path = "bench/server.rs"]
 mod server;
 
@@ -44,6 +46,7 @@ use crate::load::{Scenario, Target};
 use crate::options::Options;
 use crate::process::{CpuTimes, LOAD_THREADS, SERVER_THREADS, resident_mib};
 use crate::report::Report;
+use crate::seed_cache::SeedCache;
 
 fn main() -> anyhow::Result<()> {
     let opts = Options::parse();
@@ -78,6 +81,20 @@ fn scenarios(opts: &Options, slugs: Vec<String>) -> Vec<Scenario> {
     ]
 }
 
+/// Migrates the new database and seeds it, with every connection closed afterwards.
+async fn seed_fresh(
+    settings: &gatehouse_adapters::config::Settings,
+    opts: &Options,
+    report: &mut Report,
+) -> anyhow::Result<database::Seeded> {
+    let started = Instant::now();
+    let wiring = wire(settings, Migrate::Yes).await.context("creating and migrating the database")?;
+    report.figure("create_and_migrate", started.elapsed().as_secs_f64(), "s");
+    let seeded = database::seed(&wiring.ports, opts).await.context("seeding")?;
+    wiring.storage.close().await;
+    Ok(seeded)
+}
+
 async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
     let mut report = Report::default();
     println!(
@@ -88,24 +105,33 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         opts.connections,
         opts.seconds()
     );
-    let db = BenchDb::create(opts).await?;
+    let db = BenchDb::create(opts)?;
     let settings = db.settings()?;
-
-    let started = Instant::now();
-    let wiring = wire(&settings, Migrate::Yes).await.context("creating and migrating the database")?;
-    report.figure("create_and_migrate", started.elapsed().as_secs_f64(), "s");
-    let seeded = database::seed(&wiring.ports, opts).await.context("seeding")?;
-    wiring.storage.close().await;
-    drop(wiring);
+    let cache = if opts.seed_cache { Some(SeedCache::for_options(opts)?) } else { None };
+    let restored = match &cache {
+        Some(cache) => cache.restore(&db).await.context("restoring the seed cache")?,
+        None => None,
+    };
+    report.figure("seed_cached", if restored.is_some() { 1.0 } else { 0.0 }, "count");
+    let seeded = if let Some(seeded) = restored {
+        seeded
+    } else {
+        db.create_empty().await?;
+        let seeded = seed_fresh(&settings, opts, &mut report).await?;
+        let started = Instant::now();
+        db.analyze().await.context("ANALYZE")?;
+        report.figure("analyze_time", started.elapsed().as_secs_f64(), "s");
+        if let Some(cache) = &cache {
+            cache.save(&db, &seeded).await.context("saving the seed cache")?;
+        }
+        seeded
+    };
     #[expect(clippy::cast_precision_loss, reason = "row counts far below 2^52")]
     {
         report.figure("seeded_tenants", seeded.tenants as f64, "count");
         report.figure("seeded_usage_days", seeded.usage_days as f64, "count");
     }
     report.figure("seed_time", seeded.seconds, "s");
-    let started = Instant::now();
-    db.analyze().await.context("ANALYZE")?;
-    report.figure("analyze_time", started.elapsed().as_secs_f64(), "s");
 
     let server = server::start(settings).await?;
     report.figure("start_to_ready", server.start_to_ready.as_secs_f64() * 1000.0, "ms");
@@ -124,7 +150,7 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         measure: Duration::from_secs(opts.seconds()),
     };
     drop(browser);
-    for scenario in scenarios(opts, seeded.slugs) {
+    for scenario in scenarios(opts, seeded.slugs).into_iter().filter(|s| opts.runs(s.name)) {
         let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
         let outcome = load::run(load_runtime, &load, &scenario).await?;
         let cpu = CpuTimes::now().since(&cpu_before);

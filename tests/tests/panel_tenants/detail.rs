@@ -23,7 +23,10 @@ async fn the_tenant_page_shows_everything(backend: Backend) {
     let t = register(&app, "Acme", "acme", Plan::Basic, &["acme.example", "xn--bcher-kva.example"]).await;
     app.ports
         .usage
-        .record(&[fixtures::usage(t.id, date!(2026 - 11 - 05), 8_500, 40, 120)])
+        .record(&[
+            fixtures::usage(t.id, date!(2026 - 10 - 25), 300, 5, 90),
+            fixtures::usage(t.id, date!(2026 - 11 - 05), 8_500, 40, 120),
+        ])
         .await
         .expect("usage");
     let page = browser.get("/tenants/acme").await;
@@ -42,15 +45,27 @@ async fn the_tenant_page_shows_everything(backend: Backend) {
         "10,000",
         "over 80 % of quota",
         "90.0 %",
+        // Usage charts: the last 30 days per day (October's day included), and the month's
+        // running total against the quota (from 1 November only).
+        r#"<title id="tenant-auth-title">Authentications per day</title>"#,
+        "10-25 · Successes: 270",
+        "11-05 · Failures: 850",
+        r#"<title id="tenant-quota-title">Authentications this month against the quota</title>"#,
+        "11-01 · Attempts so far: 0",
+        "11-05 · Attempts so far: 8,500",
+        "11-21 · Attempts so far: 8,500",
+        "11-21 · Monthly quota: 10,000",
         // Audit trail.
         "tenant_created",
-        // Reserved places for other parts of the panel, without data.
-        r#"data-placeholder="usage-charts""#,
-        r#"data-placeholder="notifications-api-log""#,
         // The tenant's keys for the MFA service (its first one was issued with it).
         r#"<h2 id="h-api-keys">API keys</h2>"#,
+        // Its calls to the JSON API.
+        r#"href="/api-log?tenant=acme""#,
     ] {
         assert!(b.contains(expected), "{expected:?} missing: {b}");
+    }
+    for absent in ["10-25 · Attempts so far", "10-22 · Successes", r#"data-placeholder="usage-charts""#] {
+        assert!(!b.contains(absent), "{absent:?} shown: {b}");
     }
     assert_eq!(version(b), "1");
     // By id too.

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod list;
 pub mod new;
 pub mod notifications;
+pub mod usage;
 
 use gatehouse_domain::TenantId;
 use maud::{Markup, html};

@@ -15,18 +15,20 @@ macro_rules! audit {
         #[async_trait]
         impl AuditLog for $store {
             async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError> {
-                let mut qb = QueryBuilder::<$db>::new(format!("SELECT {} FROM audit_log", columns::AUDIT));
-                filters::audit(&mut qb, query);
+                let mut qb = QueryBuilder::<$db>::new("");
+                filters::audit(&mut qb, columns::AUDIT, query);
                 let rows: Vec<AuditRow> = qb.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
                 rows.into_iter().map(AuditRecord::try_from).collect()
             }
 
             async fn records_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
-                let sql =
-                    format!("SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", columns::AUDIT);
+                let sql = format!(
+                    "SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq{}",
+                    columns::AUDIT,
+                    filters::limit(limit)
+                );
                 let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(after)
-                    .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await
                     .map_err(backend)?;

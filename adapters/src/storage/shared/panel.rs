@@ -25,6 +25,7 @@ macro_rules! panel {
         use time::{Date, Time};
         use uuid::Uuid;
 
+        use $crate::storage::filters;
         use $crate::storage::rows::{
             BillingRowRow, CountDeltas, Counters, MONTH_USAGE, MonthDelta, MonthUsageRow, PlanDayRow,
             TenantCountRow, Ts, auth_quota, backend, columns, sum_by_day_and_plan,
@@ -32,31 +33,41 @@ macro_rules! panel {
 
         #[async_trait]
         impl PanelQueries for $store {
+            // The dashboard's rollups are kept for a few seconds and dropped by any write of
+            // this process (see `ReadCache::rollup`).
+
             async fn tenant_counts(&self) -> Result<Vec<TenantCount>, StoreError> {
-                let rows: Vec<TenantCountRow> = sqlx::query_as(
-                    "SELECT status, plan, tenants FROM tenant_counts WHERE tenants > 0 ORDER BY status, plan",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
-                rows.into_iter().map(TenantCount::try_from).collect()
+                self.cache
+                    .rollup(&self.cache.tenant_counts, (), async {
+                        let rows: Vec<TenantCountRow> = sqlx::query_as(
+                            "SELECT status, plan, tenants FROM tenant_counts WHERE tenants > 0 \
+                             ORDER BY status, plan",
+                        )
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                        rows.into_iter().map(TenantCount::try_from).collect()
+                    })
+                    .await
             }
 
             async fn top_tenants(&self, month: Month, limit: u32) -> Result<Vec<TenantMonthUsage>, StoreError> {
                 let sql = format!(
                     "SELECT {MONTH_USAGE} FROM usage_tenant_monthly m JOIN tenants t ON t.id = m.tenant_id \
-                     WHERE m.month = $1 ORDER BY m.auth_attempts DESC, m.tenant_id LIMIT $2"
+                     WHERE m.month = $1 ORDER BY m.auth_attempts DESC, m.tenant_id{}",
+                    filters::limit(limit)
                 );
-                month_rows(self, sql, month, limit).await
+                self.cache.rollup(&self.cache.top_tenants, (month, limit), month_rows(self, sql, month)).await
             }
 
             async fn near_quota(&self, month: Month, limit: u32) -> Result<Vec<TenantMonthUsage>, StoreError> {
                 let sql = format!(
                     "SELECT {MONTH_USAGE} FROM usage_tenant_monthly m JOIN tenants t ON t.id = m.tenant_id \
                      WHERE m.month = $1 AND m.quota_per_mille >= 800 \
-                     ORDER BY m.quota_per_mille DESC, m.tenant_id LIMIT $2"
+                     ORDER BY m.quota_per_mille DESC, m.tenant_id{}",
+                    filters::limit(limit)
                 );
-                month_rows(self, sql, month, limit).await
+                self.cache.rollup(&self.cache.near_quota, (month, limit), month_rows(self, sql, month)).await
             }
 
             async fn plan_daily(&self, from: Date, to: Date) -> Result<Vec<PlanDay>, StoreError> {
@@ -102,15 +113,9 @@ macro_rules! panel {
             }
         }
 
-        async fn month_rows(
-            store: &$store,
-            sql: String,
-            month: Month,
-            limit: u32,
-        ) -> Result<Vec<TenantMonthUsage>, StoreError> {
+        async fn month_rows(store: &$store, sql: String, month: Month) -> Result<Vec<TenantMonthUsage>, StoreError> {
             let rows: Vec<MonthUsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(month.to_string())
-                .bind(i64::from(limit))
                 .fetch_all(&store.pool)
                 .await
                 .map_err(backend)?;

@@ -13,13 +13,21 @@ macro_rules! settings {
 
         #[async_trait]
         impl SettingsStore for $store {
+            /// Read by every request's session check, so kept in memory for a few seconds
+            /// ([`ReadCache::settings`](crate::storage::cache::ReadCache::settings)); a save in
+            /// this process drops it at once.
             async fn get(&self) -> Result<SystemSettings, StoreError> {
-                let json: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
-                    .bind(SYSTEM_SETTINGS)
-                    .fetch_optional(&self.pool)
+                self.cache
+                    .settings(async {
+                        let json: Option<String> =
+                            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                                .bind(SYSTEM_SETTINGS)
+                                .fetch_optional(&self.pool)
+                                .await
+                                .map_err(backend)?;
+                        parse_settings(json)
+                    })
                     .await
-                    .map_err(backend)?;
-                parse_settings(json)
             }
         }
 

@@ -11,6 +11,9 @@ macro_rules! tenants {
         use sqlx::QueryBuilder;
         use uuid::Uuid;
 
+        use std::sync::Arc;
+
+        use $crate::storage::cache::{Kept, Matches, SEARCH_KEEP_MAX};
         use $crate::storage::filters;
         use $crate::storage::rows::{
             CountDeltas, DomainRow, SummaryRow, TenantRow, TenantValues, Ts, backend, columns, tenant_order,
@@ -66,46 +69,116 @@ macro_rules! tenants {
                 Ok(id.map(TenantId::from_uuid))
             }
 
+            /// A searched list reads what its search matches once per tenant-list version: the
+            /// sorted ids of every match, kept in the [`ReadCache`](crate::storage::cache::ReadCache)
+            /// with the rows of the pages shown, so paging through it costs a version read and the
+            /// new page's rows, and asking again the version read alone.
+            /// Lists that are not searched, and searches with more matches than are worth
+            /// keeping, are paged and counted in SQL.
             async fn list(&self, query: &TenantQuery) -> Result<TenantPage, StoreError> {
-                // The window is a list of ids, and only its rows get their domains: an OFFSET
-                // skips rows after projecting them, so selecting the domain columns directly
-                // ran their subqueries for every skipped row (650 ms at offset 50,000 on
-                // PostgreSQL; docs/performance.md).
-                let order = tenant_order(query.sort, query.direction);
-                let mut qb = QueryBuilder::<$db>::new("");
-                if filters::search_text(query).is_some() {
-                    // A search's matches are gathered through the text index first, then
-                    // sorted (only the sort keys are kept). Left to itself, PostgreSQL walks the
-                    // sort key's index and filters, hoping to meet a page of matches early:
-                    // 350 ms when they sort last.
-                    qb.push(
-                        "WITH m AS MATERIALIZED (SELECT id, name_key, slug, created_at, plan_rank, \
-                         status_rank FROM tenants",
-                    );
-                    filters::tenants(&mut qb, query, <$store>::search_index);
-                    qb.push(format!(
-                        ") SELECT {} FROM tenants t WHERE t.id IN (SELECT id FROM m",
-                        columns::SUMMARY
-                    ));
-                } else {
-                    qb.push(format!(
-                        "SELECT {} FROM tenants t WHERE t.id IN (SELECT id FROM tenants",
-                        columns::SUMMARY
-                    ));
-                    filters::tenants(&mut qb, query, <$store>::search_index);
+                if filters::search_text(query).is_none() {
+                    return page_in_sql(self, query).await;
                 }
-                qb.push(" ORDER BY ").push(order);
-                qb.push(" LIMIT ").push_bind(i64::from(query.page.limit));
-                qb.push(" OFFSET ").push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
-                qb.push(") ORDER BY ").push(order);
-                let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
-                let total = match page_total(query, rows.len()) {
-                    Some(total) => total,
-                    None => count(self, query).await?,
+                let version: i64 = sqlx::query_scalar("SELECT version FROM tenant_list_version WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                let kept = match self.cache.searches.get(query, version) {
+                    Some(kept) => kept,
+                    None => {
+                        let matches = matching(self, query).await?;
+                        self.cache.searches.put(query, version, matches.clone());
+                        Kept { matches, page: None }
+                    }
                 };
-                let items = rows.into_iter().map(TenantSummary::try_from).collect::<Result<_, _>>()?;
+                let Matches::Ids(ids) = kept.matches else { return page_in_sql(self, query).await };
+                let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+                if let Some(rows) = kept.page {
+                    return Ok(TenantPage { items: rows.as_ref().clone(), total });
+                }
+                let offset = usize::try_from(query.page.offset).unwrap_or(usize::MAX);
+                let limit = usize::try_from(query.page.limit).unwrap_or(usize::MAX);
+                let window: Vec<Uuid> = ids.iter().skip(offset).take(limit).copied().collect();
+                let items = summaries(self, &window, tenant_order(query.sort, query.direction)).await?;
+                self.cache.searches.put_page(query, version, Arc::new(items.clone()));
                 Ok(TenantPage { items, total })
             }
+        }
+
+        /// `WITH m AS MATERIALIZED (` the candidates of a searched list with their sort keys,
+        /// before its filters.
+        fn searched() -> String {
+            format!(
+                "WITH m AS MATERIALIZED (SELECT id, name_key, slug, created_at, plan_rank, status_rank FROM {}",
+                <$store>::SEARCH_SOURCE
+            )
+        }
+
+        /// The ids of every tenant a searched list matches, in its order, read from the backend's
+        /// search source through its text index; [`Matches::TooMany`] past
+        /// [`SEARCH_KEEP_MAX`].
+        async fn matching(store: &$store, query: &TenantQuery) -> Result<Matches, StoreError> {
+            // Gathered through the text index first, then sorted (see `page_in_sql`).
+            let mut qb = QueryBuilder::<$db>::new(searched());
+            filters::tenants(&mut qb, query, <$store>::search_index);
+            qb.push(") SELECT id FROM m ORDER BY ").push(tenant_order(query.sort, query.direction));
+            qb.push(filters::limit(u64::try_from(SEARCH_KEEP_MAX + 1).unwrap_or(u64::MAX)));
+            let ids: Vec<Uuid> = qb.build_query_scalar().fetch_all(&store.pool).await.map_err(backend)?;
+            Ok(if ids.len() > SEARCH_KEEP_MAX { Matches::TooMany } else { Matches::Ids(Arc::new(ids)) })
+        }
+
+        /// The list rows of `ids`, in `order`.
+        async fn summaries(store: &$store, ids: &[Uuid], order: &str) -> Result<Vec<TenantSummary>, StoreError> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut qb = QueryBuilder::<$db>::new(format!("SELECT {} FROM tenants t WHERE t.id IN (", columns::SUMMARY));
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            qb.push(") ORDER BY ").push(order);
+            let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(&store.pool).await.map_err(backend)?;
+            rows.into_iter().map(TenantSummary::try_from).collect()
+        }
+
+        /// One page of a list and its total, in SQL.
+        async fn page_in_sql(store: &$store, query: &TenantQuery) -> Result<TenantPage, StoreError> {
+            // The window is a list of ids, and only its rows get their domains: an OFFSET
+            // skips rows after projecting them, so selecting the domain columns directly
+            // ran their subqueries for every skipped row (650 ms at offset 50,000 on
+            // PostgreSQL; docs/performance.md).
+            let order = tenant_order(query.sort, query.direction);
+            let mut qb = QueryBuilder::<$db>::new("");
+            if filters::search_text(query).is_some() {
+                // A search's matches are gathered through the text index first, then
+                // sorted (only the sort keys are kept). Left to itself, PostgreSQL walks the
+                // sort key's index and filters, hoping to meet a page of matches early:
+                // 350 ms when they sort last.
+                qb.push(searched());
+                filters::tenants(&mut qb, query, <$store>::search_index);
+                qb.push(format!(
+                    ") SELECT {} FROM tenants t WHERE t.id IN (SELECT id FROM m",
+                    columns::SUMMARY
+                ));
+            } else {
+                qb.push(format!(
+                    "SELECT {} FROM tenants t WHERE t.id IN (SELECT id FROM tenants",
+                    columns::SUMMARY
+                ));
+                filters::tenants(&mut qb, query, <$store>::search_index);
+            }
+            qb.push(" ORDER BY ").push(order);
+            qb.push(filters::limit(query.page.limit));
+            qb.push(" OFFSET ").push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
+            qb.push(") ORDER BY ").push(order);
+            let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(&store.pool).await.map_err(backend)?;
+            let total = match page_total(query, rows.len()) {
+                Some(total) => total,
+                None => count(store, query).await?,
+            };
+            let items = rows.into_iter().map(TenantSummary::try_from).collect::<Result<_, _>>()?;
+            Ok(TenantPage { items, total })
         }
 
         /// The total a page already tells: a page that is not full (and not past the end) is the
@@ -127,7 +200,8 @@ macro_rules! tenants {
                 filters::tenant_counts(&mut qb, query);
                 qb
             } else {
-                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tenants");
+                let source = if filters::search_text(query).is_some() { <$store>::SEARCH_SOURCE } else { "tenants" };
+                let mut qb = QueryBuilder::<$db>::new(format!("SELECT COUNT(*) FROM {source}"));
                 filters::tenants(&mut qb, query, <$store>::search_index);
                 qb
             };

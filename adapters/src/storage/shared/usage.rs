@@ -45,18 +45,24 @@ macro_rules! usage {
                 Ok(UsageTotals::sum(&self.daily(tenant, from, to).await?))
             }
 
+            /// A rollup the dashboard reads: kept for a few seconds, dropped by any write of this
+            /// process (see `ReadCache::rollup`).
             async fn system_daily(&self, from: Date, to: Date) -> Result<Vec<(Date, UsageTotals)>, StoreError> {
-                let sql = format!(
-                    "SELECT {} FROM usage_system_daily WHERE day >= $1 AND day <= $2 ORDER BY day",
-                    columns::SYSTEM
-                );
-                let rows: Vec<SystemRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(&self.pool)
+                self.cache
+                    .rollup(&self.cache.system_days, (from, to), async {
+                        let sql = format!(
+                            "SELECT {} FROM usage_system_daily WHERE day >= $1 AND day <= $2 ORDER BY day",
+                            columns::SYSTEM
+                        );
+                        let rows: Vec<SystemRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                            .bind(from)
+                            .bind(to)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                        rows.into_iter().map(SystemRow::into_totals).collect()
+                    })
                     .await
-                    .map_err(backend)?;
-                rows.into_iter().map(SystemRow::into_totals).collect()
             }
         }
 

@@ -5,6 +5,9 @@ macro_rules! work {
     ($store:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
+        use gatehouse_domain::{AuditEvent, AuditKind};
+
+        use $crate::storage::looks::arrived;
 
         use super::{
             admins, api_keys, audit, outbox, panel, second_factor, sessions, settings, support, tenants,
@@ -15,6 +18,9 @@ macro_rules! work {
         #[async_trait]
         impl UnitOfWork for $store {
             async fn commit(&self, work: Work) -> Result<(), StoreError> {
+                if only_records_a_look(&work) {
+                    return record_looks(self, work.audit).await;
+                }
                 let mut tx = self.begin_write().await?;
                 let mut counts = CountDeltas::default();
                 for change in &work.changes {
@@ -78,10 +84,56 @@ macro_rules! work {
                     }
                 }
                 panel::add_counts(&mut tx, &counts).await?;
+                let saves_settings = work.changes.iter().any(|c| matches!(c, Change::SaveSettings(_)));
                 // Last, so that PostgreSQL holds the chain's lock as briefly as possible.
                 audit::append(&mut tx, work.audit).await?;
-                tx.commit().await.map_err(backend)
+                let committed = tx.commit().await.map_err(backend);
+                if saves_settings {
+                    self.cache.settings_saved();
+                }
+                committed
             }
+        }
+
+        /// A unit of work that changes nothing and records only that a tenant was looked at (the
+        /// tenant page writes one per view): appended in batches, and the one kind whose commit
+        /// need not wait for the disk (see `commit_without_flush`).
+        fn only_records_a_look(work: &Work) -> bool {
+            work.changes.is_empty()
+                && !work.audit.is_empty()
+                && work.audit.iter().all(|e| e.kind == AuditKind::TenantAccess)
+        }
+
+        /// Appends the looks `events` with whatever other looks are queued (see
+        /// [`looks`](crate::storage::looks)): queue, then either learn that an earlier turn
+        /// appended them, or take the turn and append everything queued.
+        async fn record_looks(store: &$store, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+            let mut outcome = store.looks.queue(events);
+            loop {
+                if let Some(done) = arrived(&mut outcome) {
+                    return done;
+                }
+                let _turn = store.looks.turn().await;
+                if let Some(done) = arrived(&mut outcome) {
+                    return done;
+                }
+                let (batches, waiting): (Vec<Vec<AuditEvent>>, Vec<_>) =
+                    store.looks.take().into_iter().unzip();
+                let appended = append_looks(store, batches.into_iter().flatten().collect()).await;
+                let failure = appended.err().map(|e| e.to_string());
+                for waiter in waiting {
+                    // A waiter that gave up (its request ended) needs no answer.
+                    let _ = waiter.send(failure.clone().map_or(Ok(()), Err));
+                }
+            }
+        }
+
+        /// One transaction appending `events`, committed without waiting for the disk.
+        async fn append_looks(store: &$store, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+            let mut tx = store.begin_write().await?;
+            <$store>::commit_without_flush(&mut tx).await?;
+            audit::append(&mut tx, events).await?;
+            tx.commit().await.map_err(backend)
         }
     };
 }

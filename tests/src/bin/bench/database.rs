@@ -29,8 +29,9 @@ pub struct BenchDb {
 }
 
 impl BenchDb {
-    /// A new SQLite file in a temporary directory, or `CREATE DATABASE gh_bench_<uuid>`.
-    pub async fn create(opts: &Options) -> anyhow::Result<BenchDb> {
+    /// A new SQLite file in a temporary directory, or the database `gh_bench_<uuid>` (made by
+    /// [`BenchDb::create_empty`] or restored from the seed cache).
+    pub fn create(opts: &Options) -> anyhow::Result<BenchDb> {
         let id = Uuid::new_v4().simple().to_string();
         let dir = std::env::temp_dir().join(format!("gatehouse-bench-{id}"));
         std::fs::create_dir_all(&dir).context("creating the benchmark's temporary directory")?;
@@ -45,16 +46,22 @@ impl BenchDb {
                     .clone()
                     .context("--db postgres needs --database-url or GATEHOUSE_TEST_DATABASE_URL")?;
                 let name = format!("gh_bench_{id}");
-                let mut admin = PgConnection::connect(&server).await.context("connecting to PostgreSQL")?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut admin)
-                    .await
-                    .context("CREATE DATABASE")?;
-                admin.close().await?;
                 let url = with_database(&server, &name);
                 Ok(BenchDb { url, dir, postgres: Some((server, name)) })
             }
         }
+    }
+
+    /// Creates the (empty) PostgreSQL database; SQLite creates its file when wired.
+    pub async fn create_empty(&self) -> anyhow::Result<()> {
+        let Some((server, name)) = self.postgres() else { return Ok(()) };
+        let mut admin = PgConnection::connect(server).await.context("connecting to PostgreSQL")?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .context("CREATE DATABASE")?;
+        admin.close().await?;
+        Ok(())
     }
 
     /// The server's settings: this database, a fixed key, nothing else from the environment.
@@ -66,6 +73,11 @@ impl BenchDb {
             ("GATEHOUSE_BIND", "127.0.0.1:0".to_owned()),
         ];
         Ok(Settings::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))?)
+    }
+
+    /// The PostgreSQL server URL and database name, or `None` for SQLite.
+    pub fn postgres(&self) -> Option<(&str, &str)> {
+        self.postgres.as_ref().map(|(server, name)| (server.as_str(), name.as_str()))
     }
 
     /// `ANALYZE`, on a connection of its own, so the planner knows the seeded sizes.

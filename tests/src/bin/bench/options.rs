@@ -55,6 +55,13 @@ pub struct Options {
     /// The word searched for in the tenants list (the demo names contain it now and then).
     #[arg(long, default_value = "logistics")]
     pub search: String,
+    /// Only these pages (figure prefixes, e.g. `dashboard`); repeat for several [default: all].
+    #[arg(long = "only")]
+    pub only: Vec<String>,
+    /// Keep the seeded database in `target/bench/seeded/` and start later runs with the same
+    /// sizes, seed and migrations from a copy of it instead of seeding again.
+    #[arg(long)]
+    pub seed_cache: bool,
     /// PostgreSQL server to create the benchmark database on (needs CREATE DATABASE rights).
     #[arg(long, env = "GATEHOUSE_TEST_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -63,6 +70,11 @@ pub struct Options {
 impl Options {
     pub fn tenants(&self) -> u64 {
         self.tenants.unwrap_or(if self.quick { 5_000 } else { 100_000 })
+    }
+
+    /// Whether the page `name` is measured in this run.
+    pub fn runs(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == name)
     }
 
     pub fn seconds(&self) -> u64 {

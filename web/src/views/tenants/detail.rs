@@ -1,20 +1,19 @@
-//! One tenant's page: overview, status actions, plan, domains, features, month-to-date usage
-//! and audit trail; plus the plan-change preview and the cancel confirmation.
+//! One tenant's page: overview, status actions, plan, domains, features, usage (see
+//! [`usage`](super::usage)) and audit trail; plus the plan-change preview and the cancel
+//! confirmation.
 //!
 //! Every form carries the tenant's version, so a form filled in on an outdated page is
 //! caught (see `routes::tenants::detail`). Which status moves are offered follows the
 //! domain's transition table; the use case remains the judge.
 
 use gatehouse_application::show_tenant::TenantDetails;
-use gatehouse_domain::{AuditRecord, Plan, QuotaLevel, SwitchedOff, Tenant, TenantStatus};
+use gatehouse_domain::{AuditRecord, Plan, SwitchedOff, Tenant, TenantStatus};
 use maud::{Markup, html};
 
 use super::features::{FeaturesForm, form as features_form};
 use super::notifications::{self, TenantMessages};
 use super::{Flash, flash, href, when};
-use crate::views::components::{
-    FieldError, breadcrumbs, csrf_input, form_error, plan_badge, status_pill, thousands,
-};
+use crate::views::components::{FieldError, breadcrumbs, csrf_input, form_error, plan_badge, status_pill};
 use crate::views::layout::{Ctx, page as frame};
 
 /// Which form an error belongs to.
@@ -191,48 +190,6 @@ fn domains_section(ctx: &Ctx, d: &Detail<'_>, t: &Tenant, action: &str) -> Marku
     }
 }
 
-fn usage_section(details: &TenantDetails) -> Markup {
-    let u = &details.month_to_date;
-    let quota = details.tenant.features.quotas.monthly_authentications;
-    let percent = u.auth_attempts.saturating_mul(100).checked_div(quota).unwrap_or(100);
-    let (level_class, level) = match details.quota_level {
-        QuotaLevel::Normal => ("pill ok", "within quota"),
-        QuotaLevel::Warning => ("pill warn", "over 80 % of quota"),
-        QuotaLevel::Reached => ("pill bad", "quota reached"),
-    };
-    html! {
-        section.card #usage aria-labelledby="h-usage" {
-            h2 #h-usage { "Usage this month (" (details.month) ")" }
-            @if u.days == 0 {
-                p.muted { "No usage has been recorded for this month yet." }
-            }
-            p {
-                strong { (thousands(u.auth_attempts)) } " of " (thousands(quota)) " authentications ("
-                (percent) " %) " span class=(level_class) { (level) }
-            }
-            meter min="0" max=(quota) value=(u.auth_attempts.min(quota)) low=(quota / 10 * 8) high=(quota) optimum="0" {
-                (percent) " %"
-            }
-            dl.usage {
-                dt { "Successful" } dd { (thousands(u.auth_successes)) }
-                dt { "Failed" } dd { (thousands(u.auth_failures)) }
-                dt { "Success rate" } dd {
-                    @match u.success_rate() { Some(r) => { (format!("{r:.1}")) " %" }, None => "—" }
-                }
-                dt { "Busiest day's active users" } dd { (thousands(u.peak_active_users)) }
-                dt { "API calls" } dd { (thousands(u.api_calls)) }
-                dt { "SMS sent" } dd { (thousands(u.sms_sent)) }
-                dt { "E-mails sent" } dd { (thousands(u.emails_sent)) }
-                dt { "Average response" } dd { (u.avg_response_ms) " ms" }
-            }
-            // Reserved: the usage charts are drawn by another part of the panel (not yet built).
-            div.placeholder data-placeholder="usage-charts" {
-                p.muted { "Usage charts will appear here. Nothing is drawn until real data is available." }
-            }
-        }
-    }
-}
-
 fn audit_section(trail: &AuditTrail) -> Markup {
     html! {
         section.card #audit aria-labelledby="h-audit" {
@@ -289,14 +246,16 @@ pub fn page(ctx: &Ctx, d: &Detail<'_>) -> Markup {
                 h2 #h-features { "Features and quotas" }
                 (features_form(&ctx.csrf, &format!("{base}/features"), t.version, t.plan, d.features.unwrap_or(&stored), &d.error(Section::Features)))
             }
-            (usage_section(d.details))
+            (super::usage::section(d.details))
             (super::keys::section(ctx, t, d.keys))
-            // Reserved: notifications and the API log come from other parts of the panel.
-            section.card.placeholder #integrations data-placeholder="notifications-api-log" aria-labelledby="h-integrations" {
-                h2 #h-integrations { "Notifications and API log" }
-                p.muted { "Not available yet: these will appear here once built. Nothing is shown in the meantime." }
-            }
             (notifications::section(ctx, t, d.notifications))
+            section.card #api-log aria-labelledby="h-api-log" {
+                h2 #h-api-log { "API log" }
+                p {
+                    "Every call to the JSON API about this tenant is logged with its key, status and duration: "
+                    a href={ "/api-log?tenant=" (t.slug) } { "open this tenant's API log" } "."
+                }
+            }
             (audit_section(d.audit))
         },
     )
