@@ -259,6 +259,12 @@ async fn reports_system_and_admins_answer(backend: Backend) {
     let health = api.get("/health").await;
     assert_eq!(health.body["database"]["status"], "up", "{}", health.body);
     assert_eq!(health.body["upstream"]["status"], "not_configured");
+    api.post("/tenants/gamma-shop/status", json!({"status": "suspended", "reason": "unpaid"})).await;
+    let notices = api.get("/notifications?tenant=gamma-shop&state=pending").await;
+    assert_eq!(notices.status, StatusCode::OK, "{}", notices.body);
+    assert_eq!(notices.body[0]["kind"], "suspended", "{}", notices.body);
+    assert_eq!(notices.body[0]["to"], "ops@example.com");
+    api.get("/notifications?state=lost").await.problem(422, "validation");
     let upstream = api.get("/upstream").await;
     assert_eq!(upstream.body["state"], "not_configured", "{}", upstream.body);
     let settings = api.get("/settings").await;

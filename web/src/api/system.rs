@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admins))
         .routes(routes!(api_log))
         .routes(routes!(upstream))
+        .routes(routes!(notifications))
 }
 
 /// One dependency's state.
@@ -309,4 +310,89 @@ async fn upstream(
             })
             .collect(),
     }))
+}
+
+/// Which notifications to list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationParams {
+    /// One tenant (id or slug); required for a key restricted to some tenants.
+    tenant: Option<String>,
+    /// `pending`, `sent` or `dead`.
+    state: Option<String>,
+    /// The `id` of the last message of the previous page.
+    before: Option<Uuid>,
+    /// 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+}
+
+/// A tenant notification and its delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationBody {
+    id: Uuid,
+    tenant: Option<Uuid>,
+    /// `quota_80`, `suspended`, `support_access`, …
+    kind: Option<String>,
+    to: Option<String>,
+    subject: Option<String>,
+    /// `pending`, `sent` or `dead`.
+    state: &'static str,
+    attempts: u32,
+    last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+/// Tenant notifications (the e-mails of the outbox), newest first.
+#[utoipa::path(get, path = "/notifications", tag = "system", params(NotificationParams),
+    responses((status = 200, body = Vec<NotificationBody>)))]
+async fn notifications(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::extract::ApiQuery(q): super::extract::ApiQuery<NotificationParams>,
+) -> Result<Json<Vec<NotificationBody>>, AppError> {
+    let invalid = |e: gatehouse_domain::ValidationError| AppError::App(e.into());
+    let tenant = match q.tenant {
+        Some(t) => {
+            let r = t.parse::<gatehouse_application::TenantRef>().map_err(invalid)?;
+            Some(gatehouse_application::show_tenant::run(&state.ports, &caller.actor, &r).await?.tenant.id)
+        }
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(invalid(gatehouse_domain::ValidationError::new("limit", "must be between 1 and 200")));
+    }
+    let query = gatehouse_application::ports::OutboxQuery {
+        tenant,
+        state: q.state.map(|s| s.parse()).transpose().map_err(invalid)?,
+        kind: Some(gatehouse_domain::MessageKind::Email),
+        before: q.before,
+        limit,
+    };
+    let entries = gatehouse_application::manage_outbox::list(&state.ports, &caller.actor, query).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| {
+                let email = match &e.message.payload {
+                    gatehouse_application::ports::Payload::Email(m) => Some(m),
+                    gatehouse_application::ports::Payload::UpstreamPush => None,
+                };
+                NotificationBody {
+                    id: e.message.id,
+                    tenant: e.message.tenant.map(|t| t.as_uuid()),
+                    kind: e.message.notification.map(|k| k.as_str().to_owned()),
+                    to: email.map(|m| m.to.as_str().to_owned()),
+                    subject: email.map(|m| m.subject.clone()),
+                    state: e.state.as_str(),
+                    attempts: e.attempts,
+                    last_error: e.last_error,
+                    created_at: e.message.created_at,
+                }
+            })
+            .collect(),
+    ))
 }
