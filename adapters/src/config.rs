@@ -83,7 +83,13 @@ pub struct Settings {
     /// The outbox worker (interval, batch, attempts).
     pub outbox: OutboxSettings,
     pub upstream: UpstreamSettings,
+    /// How often the server syncs the tenants with the upstream (`GATEHOUSE_SYNC_INTERVAL`
+    /// seconds); `None`: never on its own.
+    pub sync_interval: Option<std::time::Duration>,
 }
+
+/// The default `GATEHOUSE_SYNC_INTERVAL`: 15 minutes.
+pub const DEFAULT_SYNC_INTERVAL_SECS: u32 = 900;
 
 /// Default listening address: local only, so a fresh install is not exposed by accident.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
@@ -163,6 +169,19 @@ impl Settings {
                 .map(SecretString::from),
         };
 
+        // 0 turns the scheduled sync off; otherwise at least a minute between runs.
+        let sync_interval =
+            match mail::number(&get, "GATEHOUSE_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL_SECS, 0..=86_400)? {
+                0 => None,
+                n if n < 60 => {
+                    return Err(ConfigError::new(
+                        "GATEHOUSE_SYNC_INTERVAL",
+                        format!("{n} is under 60 seconds (0 turns it off)"),
+                    ));
+                }
+                n => Some(std::time::Duration::from_secs(n.into())),
+            };
+
         Ok(Settings {
             bind,
             public_url,
@@ -176,6 +195,7 @@ impl Settings {
             email,
             outbox,
             upstream,
+            sync_interval,
         })
     }
 
@@ -246,6 +266,10 @@ impl Settings {
                 self.upstream.base_url.as_ref().map_or("(not set)".into(), ToString::to_string),
             ),
             ("MFA_SYSTEM_API_KEY", set(&self.upstream.api_key).to_owned()),
+            (
+                "GATEHOUSE_SYNC_INTERVAL",
+                self.sync_interval.map_or("off".into(), |d| format!("{} s", d.as_secs())),
+            ),
         ];
         lines.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join("\n")
     }

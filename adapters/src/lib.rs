@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod outbox_worker;
 pub mod probe;
 pub mod storage;
+pub mod sync_scheduler;
 pub mod system;
 pub mod upstream;
 pub mod wiring;

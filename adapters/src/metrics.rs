@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use gatehouse_application::ports::{StoreError, UnitOfWork, Work};
+use gatehouse_application::ports::{Change, StoreError, SyncCounts, UnitOfWork, Work};
 use gatehouse_domain::AuditKind;
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 
@@ -30,18 +30,21 @@ pub const UPSTREAM_UP: &str = "gatehouse_upstream_up";
 /// How a tenant's sync with the upstream ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncOutcome {
-    /// The upstream accepted the tenant's data (or had it already).
+    /// Something was registered, pushed or recorded.
     Synced,
-    /// The upstream refused or could not be reached; the tenant is retried later.
+    /// Nothing differed.
+    Unchanged,
+    /// The upstream refused or could not be reached; the tenant is retried next run.
     Failed,
 }
 
 impl SyncOutcome {
-    pub const ALL: [SyncOutcome; 2] = [SyncOutcome::Synced, SyncOutcome::Failed];
+    pub const ALL: [SyncOutcome; 3] = [SyncOutcome::Synced, SyncOutcome::Unchanged, SyncOutcome::Failed];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SyncOutcome::Synced => "synced",
+            SyncOutcome::Unchanged => "unchanged",
             SyncOutcome::Failed => "failed",
         }
     }
@@ -153,10 +156,10 @@ pub fn as_f64(n: u64) -> f64 {
     n as f64
 }
 
-/// A [`UnitOfWork`] that counts the login steps of every committed [`Work`]. Every login
-/// outcome is decided by a use case and written as an audit event in one commit, so counting
-/// here, after the commit succeeded, is the one place that sees them all and counts nothing
-/// that was rolled back.
+/// A [`UnitOfWork`] that counts the login steps and finished sync runs of every committed
+/// [`Work`]. Every login outcome is decided by a use case and written as an audit event in one
+/// commit, and every sync run ends with one commit of its counts, so counting here, after the
+/// commit succeeded, is the one place that sees them all and counts nothing rolled back.
 #[derive(Clone)]
 pub struct CountingWork(pub Arc<dyn UnitOfWork>);
 
@@ -170,8 +173,18 @@ impl std::fmt::Debug for CountingWork {
 impl UnitOfWork for CountingWork {
     async fn commit(&self, work: Work) -> Result<(), StoreError> {
         let kinds: Vec<AuditKind> = work.audit.iter().map(|e| e.kind).collect();
+        let runs: Vec<SyncCounts> = work
+            .changes
+            .iter()
+            .filter_map(|c| if let Change::FinishSyncRun(run) = c { Some(run.counts) } else { None })
+            .collect();
         self.0.commit(work).await?;
         record_logins(&kinds);
+        for c in runs {
+            record_sync(SyncOutcome::Synced, c.synced);
+            record_sync(SyncOutcome::Unchanged, c.unchanged);
+            record_sync(SyncOutcome::Failed, c.failed);
+        }
         Ok(())
     }
 }

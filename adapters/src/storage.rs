@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use gatehouse_application::ports::{
     AdminRepository, ApiKeyStore, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle, Outbox,
-    PanelQueries, SecondFactorStore, SessionStore, SettingsStore, StoreError, SupportGrants,
+    PanelQueries, SecondFactorStore, SessionStore, SettingsStore, StoreError, SupportGrants, SyncStore,
     TenantRepository, UnitOfWork, UsageRepository,
 };
 use sqlx::{PgPool, SqlitePool};
@@ -53,6 +53,8 @@ pub struct Storage {
     /// Operator API keys and tenant keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub support: Arc<dyn SupportGrants>,
+    /// The tenant sync's links and runs.
+    pub sync: Arc<dyn SyncStore>,
     /// Messages waiting for delivery.
     pub outbox: Arc<dyn Outbox>,
     pool: Pool,
@@ -94,7 +96,7 @@ impl Storage {
     where
         S: TenantRepository + UsageRepository + AdminRepository + AuditLog + UnitOfWork + BulkLoader,
         S: SessionStore + LoginThrottle + SecondFactorStore + SettingsStore + PanelQueries + Outbox + 'static,
-        S: IdempotencyStore + ApiLogStore + ApiKeyStore + SupportGrants,
+        S: IdempotencyStore + ApiLogStore + ApiKeyStore + SupportGrants + SyncStore,
     {
         Storage {
             tenants: store.clone(),
@@ -112,6 +114,7 @@ impl Storage {
             api_log: store.clone(),
             api_keys: store.clone(),
             support: store.clone(),
+            sync: store.clone(),
             outbox: store,
             pool,
         }

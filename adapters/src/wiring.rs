@@ -116,6 +116,7 @@ pub async fn wire_with(
         support: storage.support.clone(),
         outbox: storage.outbox.clone(),
         mailer: Arc::new(SmtpMailer::new(&settings.email)?),
+        sync: storage.sync.clone(),
     };
     Ok(Wiring { storage, ports, keys })
 }

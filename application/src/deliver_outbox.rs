@@ -16,11 +16,11 @@ use futures_util::future::join_all;
 use gatehouse_domain::outbox::error_line;
 use gatehouse_domain::{Backoff, MessageKind};
 
-use crate::Ports;
 use crate::ports::{
-    Claim, ConnectionState, Delivery, FeaturesPush, MailError, OutboxEntry, Payload, StoreError,
-    UpstreamError, UpstreamTarget,
+    Change, Claim, ConnectionState, Delivery, FeaturesPush, MailError, OutboxEntry, Payload, StoreError,
+    UpstreamError, UpstreamLink, UpstreamTarget, Work,
 };
+use crate::{Ports, sync_tenants};
 
 /// The longest `last_error` kept.
 const MAX_ERROR: usize = 300;
@@ -132,9 +132,19 @@ async fn deliver(
                 Ok(None) => return Delivery::Dead { error: format!("tenant {id} no longer exists") },
                 Err(e) => return retry(e.to_string()),
             };
-            match ports.upstream.push_features(&target(id), &FeaturesPush::of(&tenant)).await {
-                Ok(ack) if ack.applied => Delivery::Sent { note: None },
-                Ok(_) => Delivery::Sent { note: Some("the upstream already held a newer version".into()) },
+            let link = match ports.sync.link(id).await {
+                Ok(link) => link,
+                Err(e) => return retry(e.to_string()),
+            };
+            let target =
+                link.as_ref().map_or_else(|| UpstreamTarget::tenant(id), |l| sync_tenants::target(ports, l));
+            let push = FeaturesPush::of(&tenant);
+            match ports.upstream.push_features(&target, &push).await {
+                Ok(ack) => {
+                    note_acknowledged(ports, link, push).await;
+                    let note = (!ack.applied).then(|| "the upstream already held a newer version".into());
+                    Delivery::Sent { note }
+                }
                 Err(e) if e.is_unknown_tenant() => Delivery::Sent {
                     note: Some("the upstream does not know this tenant yet; its registration carries the current state".into()),
                 },
@@ -147,11 +157,17 @@ async fn deliver(
     }
 }
 
-/// Where a tenant's push goes: the default upstream, without a tenant key. (When the tenant
-/// sync keeps per-tenant connection records — a pinned regional upstream, the issued tenant
-/// key — this is the one place to read them.)
-fn target(tenant: gatehouse_domain::TenantId) -> UpstreamTarget {
-    UpstreamTarget::tenant(tenant)
+/// Records in the tenant's link that the upstream has `push`, so the next sync does not push
+/// it again. Best effort: if this fails, the sync pushes once more (pushes are idempotent).
+async fn note_acknowledged(ports: &Ports, link: Option<UpstreamLink>, push: FeaturesPush) {
+    let Some(mut link) = link else { return };
+    let Some(acknowledged) = link.acknowledged.as_mut() else { return };
+    acknowledged.status = push.status;
+    acknowledged.plan = push.plan;
+    acknowledged.features = push.features;
+    acknowledged.version = push.version;
+    let _ =
+        ports.work.commit(Work { changes: vec![Change::SaveUpstreamLink(link)], audit: Vec::new() }).await;
 }
 
 #[cfg(test)]

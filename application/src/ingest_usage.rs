@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gatehouse_domain::{
-    Actor, DailyUsage, Month, NotificationKind, Permission, QuotaLevel, TenantId, TenantStatus, UsageTotals,
-    ValidationError,
+    Actor, DailyUsage, Month, NotificationKind, Permission, QuotaLevel, Tenant, TenantId, TenantStatus,
+    UsageTotals, ValidationError,
 };
 use serde::Serialize;
 
@@ -46,6 +46,20 @@ pub struct Ingested {
 pub async fn run(ports: &Ports, actor: &Actor, tenant: TenantId, days: &[DailyUsage]) -> Result<Ingested> {
     let tenant = load(ports, &TenantRef::Id(tenant)).await?;
     actor.require(Permission::SyncRun, Some(tenant.id))?;
+    let (changes, ingested) = changes(ports, &tenant, days).await?;
+    if !days.is_empty() {
+        ports.work.commit(Work { changes, audit: Vec::new() }).await?;
+    }
+    Ok(ingested)
+}
+
+/// The changes that record `days` of `tenant`'s usage and enqueue the month's quota
+/// notification, for the caller to commit in its own `Work` (the tenant sync adds its link).
+pub(crate) async fn changes(
+    ports: &Ports,
+    tenant: &Tenant,
+    days: &[DailyUsage],
+) -> Result<(Vec<Change>, Ingested)> {
     let now = ports.clock.now();
     let today = now.date();
     check(tenant.id, days, today)?;
@@ -75,20 +89,17 @@ pub async fn run(ports: &Ports, actor: &Actor, tenant: TenantId, days: &[DailyUs
     if let Some(kind) = notification {
         let reached = kind == NotificationKind::Quota100;
         let prefix = if reached { "quota100" } else { "quota80" };
-        let letter = letters::quota(&tenant, month, &month_to_date, reached);
+        let letter = letters::quota(tenant, month, &month_to_date, reached);
         changes.push(Change::Enqueue(OutboxMessage::notification(
             ports.ids.new_id(),
             tenant.id,
             kind,
-            letter.to(&tenant),
+            letter.to(tenant),
             format!("{prefix}:{}:{month}", tenant.id),
             now,
         )));
     }
-    if !days.is_empty() {
-        ports.work.commit(Work { changes, audit: Vec::new() }).await?;
-    }
-    Ok(Ingested { days: days.len(), month, month_to_date, quota_level, notification })
+    Ok((changes, Ingested { days: days.len(), month, month_to_date, quota_level, notification }))
 }
 
 fn check(tenant: TenantId, days: &[DailyUsage], today: time::Date) -> Result<(), ValidationError> {

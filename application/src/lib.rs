@@ -39,6 +39,7 @@ pub mod session_support;
 pub mod setup_totp;
 pub mod show_tenant;
 pub mod support_view;
+pub mod sync_tenants;
 pub mod system_status;
 pub mod tenant_ref;
 pub mod tenant_usage;

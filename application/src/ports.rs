@@ -15,6 +15,7 @@ mod panel;
 mod probe;
 mod store;
 mod support;
+mod sync;
 mod system;
 mod tenants;
 mod upstream;
@@ -36,6 +37,9 @@ pub use panel::{BillingRow, PanelQueries, PlanDay, TenantCount, TenantLabel, Ten
 pub use probe::{ComponentStatus, ProcessStats, SystemProbe};
 pub use store::{Change, Conflict, StoreError, UnitOfWork, Work};
 pub use support::SupportGrants;
+pub use sync::{
+    MAX_RECORDED_FAILURES, SYNC_LEASE, SyncCounts, SyncFailure, SyncRun, SyncStore, SyncTrigger, UpstreamLink,
+};
 pub use system::{Clock, IdGenerator, PasswordHasher, SecretString};
 pub use tenants::{
     Page, SortDirection, TenantPage, TenantQuery, TenantRepository, TenantSort, TenantSummary,
@@ -54,9 +58,9 @@ pub use {
     audit::MockAuditLog, auth::MockLoginThrottle, auth::MockSecondFactorStore, auth::MockSecretBox,
     auth::MockSessionStore, auth::MockSettingsStore, auth::MockTokens, auth::MockTotpService,
     mailer::MockMailer, outbox::MockOutbox, panel::MockPanelQueries, probe::MockSystemProbe,
-    store::MockUnitOfWork, support::MockSupportGrants, system::MockClock, system::MockIdGenerator,
-    system::MockPasswordHasher, tenants::MockTenantRepository, upstream::MockMfaUpstream,
-    usage::MockBulkLoader, usage::MockUsageRepository,
+    store::MockUnitOfWork, support::MockSupportGrants, sync::MockSyncStore, system::MockClock,
+    system::MockIdGenerator, system::MockPasswordHasher, tenants::MockTenantRepository,
+    upstream::MockMfaUpstream, usage::MockBulkLoader, usage::MockUsageRepository,
 };
 
 /// Every port a use case may need, cheap to clone. Built once by the adapters' wiring.
@@ -96,6 +100,8 @@ pub struct Ports {
     pub outbox: Arc<dyn Outbox>,
     /// The SMTP relay (reports itself not configured without `EMAIL_HOST`).
     pub mailer: Arc<dyn Mailer>,
+    /// The tenant sync's links and runs.
+    pub sync: Arc<dyn SyncStore>,
 }
 
 impl std::fmt::Debug for Ports {

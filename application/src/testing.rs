@@ -12,8 +12,8 @@ use crate::ports::{
     Clock, IdGenerator, MockAdminRepository, MockApiKeyStore, MockApiLogStore, MockAuditLog, MockBulkLoader,
     MockIdempotencyStore, MockLoginThrottle, MockMailer, MockMfaUpstream, MockOutbox, MockPanelQueries,
     MockPasswordHasher, MockSecondFactorStore, MockSecretBox, MockSessionStore, MockSettingsStore,
-    MockSupportGrants, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService, MockUnitOfWork,
-    MockUsageRepository, Ports, Work,
+    MockSupportGrants, MockSyncStore, MockSystemProbe, MockTenantRepository, MockTokens, MockTotpService,
+    MockUnitOfWork, MockUsageRepository, Ports, Work,
 };
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
@@ -58,6 +58,7 @@ pub struct MockPorts {
     pub api_keys: MockApiKeyStore,
     pub outbox: MockOutbox,
     pub mailer: MockMailer,
+    pub sync: MockSyncStore,
 }
 
 impl MockPorts {
@@ -86,6 +87,7 @@ impl MockPorts {
             api_keys: MockApiKeyStore::new(),
             outbox: MockOutbox::new(),
             mailer: MockMailer::new(),
+            sync: MockSyncStore::new(),
         }
     }
 
@@ -140,6 +142,7 @@ impl MockPorts {
             api_keys: Arc::new(self.api_keys),
             outbox: Arc::new(self.outbox),
             mailer: Arc::new(self.mailer),
+            sync: Arc::new(self.sync),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod domains;
 pub mod features;
 pub mod migrate;
+pub mod sync;
 pub mod tenants;
 
 use clap::Subcommand;
@@ -38,6 +39,9 @@ pub enum Command {
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(audit::Cmd),
+    /// Bring the MFA upstream in line: register tenants it does not know, push features that
+    /// differ, and record the tenants' daily usage from it. Exits 8 when any tenant failed.
+    SyncTenants(sync::Opts),
 }
 
 /// Runs one command.
@@ -51,6 +55,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
         Command::Features(cmd) => features::run(cmd, ctx).await,
         Command::Demo(cmd) => demo::run(cmd, ctx).await,
         Command::Audit(cmd) => audit::run(cmd, ctx).await,
+        Command::SyncTenants(opts) => sync::run(opts, ctx).await,
     }
 }
 

@@ -14,6 +14,7 @@ pub const NOT_FOUND: u8 = 4;
 pub const CONFLICT: u8 = 5;
 pub const FORBIDDEN: u8 = 6;
 pub const AUDIT_BROKEN: u8 = 7;
+pub const SYNC_FAILED: u8 = 8;
 
 /// The exit-code table shown at the end of `--help`.
 pub const HELP: &str = "\
@@ -26,6 +27,7 @@ Exit codes:
   5  conflict: slug, domain or username taken, or changed by someone else meanwhile
   6  permission denied
   7  `audit verify` found the audit chain broken
+  8  `sync-tenants` could not sync some tenants (each is named on stdout; the others were synced)
 
 Errors are printed as one line on stderr: `error: <field>: <rule>`.";
 
@@ -44,6 +46,9 @@ pub enum CliError {
     /// `audit verify` found a broken link (exit 7); the report was already printed.
     #[error("audit: {0}")]
     AuditBroken(String),
+    /// `sync-tenants` failed for some tenants (exit 8); the summary was already printed.
+    #[error("sync: {0}")]
+    SyncFailed(String),
 }
 
 impl CliError {
@@ -72,6 +77,7 @@ fn code(e: &anyhow::Error) -> u8 {
         Some(CliError::Usage(_)) => USAGE,
         Some(CliError::Invalid { .. } | CliError::Declined) => INVALID,
         Some(CliError::AuditBroken(_)) => AUDIT_BROKEN,
+        Some(CliError::SyncFailed(_)) => SYNC_FAILED,
         None => FAILURE,
     }
 }

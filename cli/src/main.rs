@@ -26,7 +26,7 @@ use crate::output::Format;
     name = "gatehouse-ctl",
     version,
     after_long_help = exit::HELP,
-    after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 conflict, 6 permission denied (details: --help)"
+    after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 conflict, 6 permission denied, 7 audit broken, 8 sync failed (details: --help)"
 )]
 struct Cli {
     /// Database to use: sqlite://path/to/file.db or postgres://user@host/db. Defaults to the

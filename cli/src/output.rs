@@ -84,6 +84,21 @@ pub fn when(t: time::OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC).format(f).unwrap_or_else(|_| t.to_string())
 }
 
+/// A progress bar of tenants on a terminal; hidden when stderr is not one (scripts, CI logs).
+pub fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {pos}/{len} tenants ({per_sec}, {eta} left) {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod problem;
 pub mod reports;
 pub mod schema;
 pub mod support;
+pub mod sync;
 pub mod system;
 pub mod tenants;
 
@@ -47,6 +48,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(system::router())
         .merge(keys::router())
         .merge(support::router())
+        .merge(sync::router())
 }
 
 /// The API's OpenAPI document.

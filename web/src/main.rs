@@ -69,12 +69,23 @@ async fn run() -> anyhow::Result<()> {
     tracing::info!(%addr, backend, "listening");
 
     let outbox = gatehouse_adapters::outbox_worker::spawn(wiring.ports.clone(), &settings.outbox);
+    let health_checks = gatehouse_adapters::upstream::spawn_health_checks(
+        wiring.ports.upstream.clone(),
+        gatehouse_adapters::upstream::DEFAULT_HEALTH_INTERVAL,
+    );
+    let sync = settings
+        .sync_interval
+        .map(|every| gatehouse_adapters::sync_scheduler::spawn(wiring.ports.clone(), every));
     let app = build_router(AppState::new(settings, wiring));
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
     outbox.stop().await;
+    if let Some(sync) = sync {
+        sync.stop().await;
+    }
+    health_checks.abort();
     storage.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -98,7 +98,7 @@ pub(super) fn outbox(get: Get<'_>) -> Result<OutboxSettings, ConfigError> {
 }
 
 /// A whole number in `range`, or `default` when unset.
-fn number(
+pub(super) fn number(
     get: Get<'_>,
     name: &'static str,
     default: u32,

@@ -41,6 +41,7 @@ mod second_factor;
 mod sessions;
 mod settings;
 mod support;
+mod sync;
 mod tenants;
 mod throttle;
 mod usage;
@@ -48,8 +49,8 @@ mod work;
 
 pub(crate) use {
     admins::admins, api::api, api_keys::api_keys, audit::audit, outbox::outbox, panel::panel,
-    second_factor::second_factor, sessions::sessions, settings::settings, support::support, tenants::tenants,
-    throttle::throttle, usage::usage, work::work,
+    second_factor::second_factor, sessions::sessions, settings::settings, support::support, sync::sync,
+    tenants::tenants, throttle::throttle, usage::usage, work::work,
 };
 
 /// A read-then-write path that concurrent transactions must take one at a time.
@@ -96,6 +97,9 @@ macro_rules! ports {
         }
         mod support {
             $crate::storage::shared::support!(super::$store, sqlx::$conn);
+        }
+        mod sync {
+            $crate::storage::shared::sync!(super::$store, sqlx::$conn);
         }
         mod tenants {
             $crate::storage::shared::tenants!(super::$store, sqlx::$db, sqlx::$conn);

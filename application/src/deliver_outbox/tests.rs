@@ -62,6 +62,8 @@ fn ports(claimed: Vec<OutboxEntry>, smtp: bool, upstream: bool) -> (MockPorts, A
         ConnectionStatus::not_configured()
     };
     m.upstream.expect_status().return_const(status);
+    // Tenants the sync never registered: pushes go to the default upstream without a key.
+    m.sync.expect_link().returning(|_| Ok(None));
     m.outbox.expect_claim().returning(move |c| {
         assert_eq!((c.worker.as_str(), c.limit, c.until - c.now), (WORKER, 20, time::Duration::minutes(5)));
         Ok(claimed.iter().filter(|e| c.kinds.contains(&e.message.kind())).cloned().collect())

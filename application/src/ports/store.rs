@@ -123,6 +123,11 @@ pub enum Change {
     },
     /// Records tenant-days exactly as `UsageRepository::record` does, inside the work.
     RecordUsage(Vec<DailyUsage>),
+    /// Saves what the upstream acknowledged for a tenant (inserted or replaced whole).
+    SaveUpstreamLink(super::UpstreamLink),
+    /// Records a run's end (its counts, failures and error) and releases the run lock;
+    /// storage refuses with `NotFound` unless it is the running run.
+    FinishSyncRun(super::SyncRun),
 }
 
 /// Everything one use case writes: applied all together or not at all.
@@ -148,6 +153,9 @@ pub enum Conflict {
     DomainTaken(String),
     #[error("username: {0:?} is already taken")]
     UsernameTaken(String),
+    /// Another tenant sync is making changes (it says who started it and when).
+    #[error("a tenant sync is already running: {0}")]
+    SyncRunning(String),
 }
 
 /// What can go wrong in storage.

@@ -3,14 +3,12 @@
 //! Generation (CPU) runs on a blocking thread one chunk ahead of the database writes, so both
 //! cores stay busy; each chunk is stored in one transaction with one audit event.
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use gatehouse_adapters::demo::{self, DemoChunk, DemoOptions};
 use gatehouse_application::seed_demo;
 use gatehouse_domain::DomainError;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::context::Ctx;
@@ -62,7 +60,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     }
     let seed = opts.seed.unwrap_or_else(|| u64::from(uuid::Uuid::new_v4().as_fields().0));
     let started = Instant::now();
-    let bar = progress(opts.tenants);
+    let bar = output::progress_bar(opts.tenants);
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<DemoChunk, DomainError>>(1);
     let generator = DemoOptions {
@@ -98,18 +96,4 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     }
     println!("seeded {tenants} tenants with {days} days of usage in {seconds:.1} s (seed {seed})");
     Ok(())
-}
-
-/// A progress bar on a terminal; hidden when stderr is not one (scripts, CI logs).
-fn progress(total: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{elapsed_precise} [{wide_bar}] {pos}/{len} tenants ({per_sec}, {eta} left)",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }

@@ -35,6 +35,12 @@ pub enum Notice {
     Revoked,
     /// A bulk action finished.
     BulkDone,
+    /// A tenant sync was started from the system page.
+    SyncStarted,
+    /// A tenant sync could not start: another one is running.
+    SyncRunning,
+    /// A tenant sync could not start: no upstream is configured.
+    SyncNotConfigured,
 }
 
 const NOTICES: &[(Notice, &str)] = &[
@@ -50,6 +56,9 @@ const NOTICES: &[(Notice, &str)] = &[
     (Notice::Deleted, "deleted"),
     (Notice::Revoked, "revoked"),
     (Notice::BulkDone, "bulk_done"),
+    (Notice::SyncStarted, "sync_started"),
+    (Notice::SyncRunning, "sync_running"),
+    (Notice::SyncNotConfigured, "sync_not_configured"),
 ];
 
 impl Notice {
@@ -78,6 +87,12 @@ impl Notice {
             Notice::Deleted => ("ok", "Deleted."),
             Notice::Revoked => ("ok", "Revoked: the key no longer works."),
             Notice::BulkDone => ("ok", "The bulk action is done."),
+            Notice::SyncStarted => ("ok", "The tenant sync has started; reload to follow it below."),
+            Notice::SyncRunning => ("error", "A tenant sync is already running; it is listed below."),
+            Notice::SyncNotConfigured => (
+                "error",
+                "No MFA upstream is configured (MFA_SYSTEM_API_URL and MFA_SYSTEM_API_KEY), so there is nothing to sync with.",
+            ),
         }
     }
 }

@@ -1,14 +1,19 @@
 //! The system page (`/system`): version and build, uptime and memory, the health checks, the
-//! configuration with its secrets masked, and the upstream connection history (not built yet:
-//! it says so rather than showing anything made up). Also the health cards the dashboard shows.
+//! configuration with its secrets masked, the upstream connection with its recent calls, and
+//! the tenant sync (its recent runs and "Sync now"). Also the health cards the dashboard shows.
 
 use std::time::Duration;
 
 use gatehouse_application::dashboard::Health;
 use gatehouse_application::manage_outbox::OutboxStatus;
-use gatehouse_application::ports::{ComponentStatus, ProcessStats};
+use gatehouse_application::ports::{
+    ComponentStatus, ConnectionState, ConnectionStatus, ProcessStats, SyncRun,
+};
 use maud::{Markup, html};
+use time::OffsetDateTime;
 
+use crate::views::account::when;
+use crate::views::components::{csrf_input, thousands};
 use crate::views::layout::{Ctx, Frame};
 use crate::views::notifications;
 
@@ -25,6 +30,11 @@ pub struct SystemInfo {
     pub configuration: Vec<(String, String)>,
     /// The outbox's depth, when the admin may read it.
     pub outbox: Option<OutboxStatus>,
+    /// The default upstream's connection as this instance observed it.
+    pub upstream: ConnectionStatus,
+    /// The newest sync runs, when the admin may run syncs.
+    pub runs: Option<Vec<SyncRun>>,
+    pub now: OffsetDateTime,
 }
 
 /// `3 d 4 h`, `5 h 12 min`, `42 s`.
@@ -132,12 +142,122 @@ pub fn page(ctx: &Ctx, info: &SystemInfo) -> Markup {
                     }
                 } }
             }
-            section.card aria-labelledby="h-upstream" {
-                h2 #h-upstream { "Upstream connection history" }
-                p { span.pill { "not configured" } " No connection history is recorded yet." }
-            }
+            (upstream(&info.upstream))
+            @if let Some(runs) = &info.runs { (sync_runs(ctx, runs, info.now)) }
         },
     )
+}
+
+fn state_pill(state: ConnectionState) -> Markup {
+    let class = match state {
+        ConnectionState::Up => "pill ok",
+        ConnectionState::Degraded => "pill warn",
+        ConnectionState::Down => "pill bad",
+        ConnectionState::NotConfigured | ConnectionState::Unknown => "pill",
+    };
+    html! { span class=(class) { (state.as_str().replace('_', " ")) } }
+}
+
+/// The connection's facts and its recent calls, newest first.
+fn upstream(u: &ConnectionStatus) -> Markup {
+    html! {
+        section.card aria-labelledby="h-upstream" {
+            h2 #h-upstream { "MFA upstream connection" }
+            @if u.state == ConnectionState::NotConfigured {
+                p { (state_pill(u.state)) " Set MFA_SYSTEM_API_URL and MFA_SYSTEM_API_KEY to connect; nothing is called or made up until then." }
+            } @else {
+                dl.facts {
+                    dt { "State" } dd { (state_pill(u.state)) }
+                    dt { "Address" } dd { code { (u.base_url.as_deref().unwrap_or("")) } }
+                    dt { "Last check" } dd { (u.last_check.map_or_else(|| "never".to_owned(), when)) }
+                    dt { "Last success" } dd { (u.last_success.map_or_else(|| "never".to_owned(), when)) }
+                    dt { "Latency" } dd { (u.last_latency_ms.map_or_else(|| "—".to_owned(), |ms| format!("{ms} ms"))) }
+                    dt { "Failures in a row" } dd { (u.consecutive_failures) }
+                    @if let Some(until) = u.paused_until { dt { "Calls paused until" } dd { (when(until)) } }
+                    @if let Some(e) = &u.last_error { dt { "Last error" } dd { (e) } }
+                    @if let Some(s) = &u.upstream_status {
+                        dt { "Upstream says" } dd { (s) @if let Some(v) = &u.upstream_version { " (version " (v) ")" } }
+                    }
+                }
+                @if u.recent.is_empty() {
+                    p.muted { "No call has been made yet." }
+                } @else {
+                    div.table-wrap { table {
+                        caption { "Recent calls, newest first" }
+                        thead { tr { th scope="col" { "Time" } th scope="col" { "Call" } th scope="col" { "Latency" } th scope="col" { "Attempts" } th scope="col" { "Outcome" } } }
+                        tbody {
+                            @for c in u.recent.iter().rev() {
+                                tr {
+                                    td { (when(c.at)) } td { (c.call.as_str()) } td { (c.latency_ms) " ms" } td { (c.attempts) }
+                                    td { @match &c.error { None => span.pill.ok { "answered" }, Some(e) => { span.pill.bad { "failed" } " " (e) } } }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+/// The recent sync runs and the button that starts one.
+fn sync_runs(ctx: &Ctx, runs: &[SyncRun], now: OffsetDateTime) -> Markup {
+    html! {
+        section.card aria-labelledby="h-sync" {
+            h2 #h-sync { "Tenant sync" }
+            p.muted { "Registers tenants the upstream does not know, pushes features that differ and records the tenants' daily usage. The server also runs it on its own (GATEHOUSE_SYNC_INTERVAL)." }
+            form method="post" action="/system/sync" {
+                (csrf_input(&ctx.csrf))
+                button type="submit" { "Sync now" }
+            }
+            @if runs.is_empty() {
+                p.muted { "No sync has run yet." }
+            } @else {
+                div.table-wrap { table {
+                    caption { "Recent runs, newest first" }
+                    thead { tr {
+                        th scope="col" { "Started" } th scope="col" { "By" } th scope="col" { "State" }
+                        th scope="col" { "Synced" } th scope="col" { "Unchanged" } th scope="col" { "Failed" } th scope="col" { "Of" }
+                    } }
+                    tbody {
+                        @for r in runs {
+                            tr {
+                                td { (when(r.started_at)) } td { (r.actor) " (" (r.trigger.as_str()) ")" }
+                                td { (run_state(r, now)) }
+                                td { (thousands(r.counts.synced)) } td { (thousands(r.counts.unchanged)) }
+                                td { (thousands(r.counts.failed)) } td { (thousands(r.counts.total)) }
+                            }
+                            @if !r.failures.is_empty() || r.error.is_some() {
+                                tr { td colspan="7" {
+                                    @if let Some(e) = &r.error { p { "Stopped: " (e) } }
+                                    @if !r.failures.is_empty() {
+                                        details {
+                                            summary { (r.failures.len()) " failure(s)" @if r.counts.failed > r.failures.len() as u64 { " (the first ones)" } }
+                                            ul { @for f in &r.failures { li { a href={ "/tenants/" (f.slug) } { (f.slug) } ": " (f.reason) } } }
+                                        }
+                                    }
+                                } }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn run_state(r: &SyncRun, now: OffsetDateTime) -> Markup {
+    match r.finished_at {
+        None => html! { span.pill.warn { "running" } " " (duration((now - r.started_at).unsigned_abs())) },
+        Some(end) => {
+            let took = duration((end - r.started_at).unsigned_abs());
+            if r.counts.failed == 0 && r.error.is_none() {
+                html! { span.pill.ok { "done" } " in " (took) }
+            } else {
+                html! { span.pill.bad { "with failures" } " in " (took) }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ macro_rules! work {
         use $crate::storage::looks::arrived;
 
         use super::{
-            admins, api_keys, audit, outbox, panel, second_factor, sessions, settings, support, tenants,
-            usage,
+            admins, api_keys, audit, outbox, panel, second_factor, sessions, settings, support, sync,
+            tenants, usage,
         };
         use $crate::storage::rows::{CountDeltas, backend};
 
@@ -81,6 +81,8 @@ macro_rules! work {
                         Change::Enqueue(m) => outbox::enqueue(&mut tx, m).await?,
                         Change::RetryMessage { id, at } => outbox::retry(&mut tx, *id, *at).await?,
                         Change::RecordUsage(days) => usage::record_days(&mut tx, days).await?,
+                        Change::SaveUpstreamLink(link) => sync::save_link(&mut tx, link).await?,
+                        Change::FinishSyncRun(run) => sync::finish_run(&mut tx, run).await?,
                     }
                 }
                 panel::add_counts(&mut tx, &counts).await?;

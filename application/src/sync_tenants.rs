@@ -1,0 +1,554 @@
+//! Bringing the MFA upstream in line with Gatehouse, and Gatehouse's usage in line with the
+//! upstream, tenant by tenant (permission `sync:run`).
+//!
+//! For each tenant the sync compares what the upstream last acknowledged (the tenant's
+//! [`UpstreamLink`]) with the tenant as it is now, and
+//! - registers it when the upstream never acknowledged it, or when its name, slug, contact or
+//!   domains changed (a registration carries everything; registering again updates it);
+//! - otherwise pushes its status, plan and features when those changed;
+//! - reads its daily stats from the newest day it read before (or, the first time, from the
+//!   start of the previous month or the tenant's creation, whichever is later) and records the
+//!   days whose counters differ from the stored ones, with the month's quota notification.
+//!
+//! The tenant's link, usage days and notification are one `Work`, committed after its upstream
+//! calls: a tenant is never half-written, and one failing tenant does not stop the others.
+//! Nothing is written for a tenant that did not change, so a second run changes nothing. A dry
+//! run makes no call that changes the upstream and writes nothing; it reads the stats to say
+//! which days it would record.
+//!
+//! A run that makes changes is recorded ([`SyncRun`]) and audited once (`sync_run`) with its
+//! counts; at most one runs at a time across every Gatehouse instance on the database (the run
+//! record is the lock; a crashed run is taken over after [`SYNC_LEASE`](crate::ports::SYNC_LEASE)
+//! of silence).
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use gatehouse_domain::{
+    Actor, AuditEvent, AuditKind, DailyUsage, Month, Outcome, Permission, Tenant, TenantId, TenantStatus,
+};
+use serde::Serialize;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+use crate::ports::{
+    Change, FeaturesPush, MAX_RECORDED_FAILURES, SecretString, StoreError, SyncCounts, SyncFailure, SyncRun,
+    SyncTrigger, TenantRegistration, UpstreamError, UpstreamLink, UpstreamTarget, Work,
+};
+use crate::tenant_ref::{TenantRef, load};
+use crate::{Error, Ports, Result, ingest_usage};
+
+/// The most tenants synced at once.
+pub const MAX_CONCURRENCY: usize = 64;
+/// The concurrency of the scheduled run and of callers that do not choose.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+/// How often a running run records its progress.
+const HEARTBEAT_EVERY: Duration = Duration::seconds(5);
+
+/// What to sync, and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `None`: every tenant.
+    pub tenant: Option<TenantRef>,
+    pub dry_run: bool,
+    /// Tenants handled at once, 1..=[`MAX_CONCURRENCY`].
+    pub concurrency: usize,
+    pub trigger: SyncTrigger,
+}
+
+/// How one tenant's sync ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum TenantOutcome {
+    /// Changes were made (or, in a dry run, would be).
+    Synced,
+    Unchanged,
+    Failed {
+        reason: String,
+    },
+}
+
+/// One tenant's result: what changed (or would change), in words an operator reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenantReport {
+    pub tenant: TenantId,
+    pub slug: String,
+    #[serde(flatten)]
+    pub outcome: TenantOutcome,
+    pub changes: Vec<String>,
+}
+
+/// The run's state after each tenant, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub counts: SyncCounts,
+    pub last: &'a TenantReport,
+}
+
+/// A run that has been checked and (unless dry) recorded, ready to go.
+#[derive(Debug)]
+pub struct Started {
+    actor: Actor,
+    dry_run: bool,
+    concurrency: usize,
+    tenants: Vec<TenantId>,
+    /// The recorded run (`None` for a dry run).
+    pub run: Option<SyncRun>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// The recorded run (`None` for a dry run).
+    pub run: Option<Uuid>,
+    pub dry_run: bool,
+    pub counts: SyncCounts,
+    /// The first failures.
+    pub failures: Vec<SyncFailure>,
+    /// Why the run stopped before every tenant was handled.
+    pub error: Option<String>,
+}
+
+impl Summary {
+    /// Whether every tenant was handled without failure.
+    pub fn succeeded(&self) -> bool {
+        self.counts.failed == 0 && self.error.is_none()
+    }
+}
+
+/// Checks the request and the upstream, and (unless dry) records the run, refusing with a
+/// conflict while another run is going on.
+pub async fn begin(ports: &Ports, actor: &Actor, req: Request) -> Result<Started> {
+    if !(1..=MAX_CONCURRENCY).contains(&req.concurrency) {
+        return Err(gatehouse_domain::ValidationError::new(
+            "concurrency",
+            format!("must be between 1 and {MAX_CONCURRENCY}, not {}", req.concurrency),
+        )
+        .into());
+    }
+    let (tenants, only) = if let Some(r) = &req.tenant {
+        let t = load(ports, r).await?;
+        actor.require(Permission::SyncRun, Some(t.id))?;
+        (vec![t.id], Some(t.id))
+    } else {
+        actor.require(Permission::SyncRun, None)?;
+        (all_tenant_ids(ports).await?, None)
+    };
+    if ports.upstream.status().state == crate::ports::ConnectionState::NotConfigured {
+        return Err(UpstreamError::NotConfigured.into());
+    }
+    let run = if req.dry_run {
+        None
+    } else {
+        let now = ports.clock.now();
+        let run = SyncRun {
+            id: ports.ids.new_id(),
+            trigger: req.trigger,
+            actor: actor.kind.to_string(),
+            tenant: only,
+            started_at: now,
+            heartbeat_at: now,
+            finished_at: None,
+            counts: SyncCounts { total: tenants.len() as u64, ..SyncCounts::default() },
+            failures: Vec::new(),
+            error: None,
+        };
+        ports.sync.begin_run(&run, now).await?;
+        Some(run)
+    };
+    Ok(Started { actor: actor.clone(), dry_run: req.dry_run, concurrency: req.concurrency, tenants, run })
+}
+
+/// Every tenant id, in pages.
+async fn all_tenant_ids(ports: &Ports) -> Result<Vec<TenantId>> {
+    const PAGE: u32 = 2_000;
+    let mut ids = Vec::new();
+    loop {
+        let page = ports.sync.tenant_ids(ids.last().copied(), PAGE).await?;
+        let full = page.len() == PAGE as usize;
+        ids.extend(page);
+        if !full {
+            return Ok(ids);
+        }
+    }
+}
+
+impl Started {
+    pub fn total(&self) -> u64 {
+        self.tenants.len() as u64
+    }
+
+    /// Syncs every tenant of the run, `concurrency` at a time, calling `progress` after each;
+    /// records and audits the run at the end.
+    pub async fn run(self, ports: &Ports, progress: &(dyn Fn(Progress<'_>) + Send + Sync)) -> Summary {
+        let dry_run = self.dry_run;
+        let mut counts = SyncCounts { total: self.total(), ..SyncCounts::default() };
+        let mut failures = Vec::new();
+        let mut error = None;
+        let mut last_heartbeat = ports.clock.now();
+        let mut results = futures_util::stream::iter(self.tenants.iter().copied())
+            .map(|id| sync_one(ports, id, dry_run))
+            .buffer_unordered(self.concurrency);
+        while let Some(report) = results.next().await {
+            match &report.outcome {
+                TenantOutcome::Synced => counts.synced += 1,
+                TenantOutcome::Unchanged => counts.unchanged += 1,
+                TenantOutcome::Failed { reason } => {
+                    counts.failed += 1;
+                    if failures.len() < MAX_RECORDED_FAILURES {
+                        failures.push(SyncFailure {
+                            tenant: report.tenant,
+                            slug: report.slug.clone(),
+                            reason: reason.clone(),
+                        });
+                    }
+                }
+            }
+            progress(Progress { counts, last: &report });
+            let now = ports.clock.now();
+            if let Some(run) = &self.run
+                && now - last_heartbeat >= HEARTBEAT_EVERY
+            {
+                last_heartbeat = now;
+                if let Err(e) = ports.sync.heartbeat(run.id, counts, now).await {
+                    error = Some(match e {
+                        StoreError::NotFound => {
+                            "the run was silent too long and another took over".to_owned()
+                        }
+                        e => format!("cannot record the run's progress: {e}"),
+                    });
+                    break;
+                }
+            }
+        }
+        drop(results);
+        let summary = Summary { run: self.run.as_ref().map(|r| r.id), dry_run, counts, failures, error };
+        if let Some(run) = self.run {
+            finish(ports, &self.actor, run, &summary).await;
+        }
+        summary
+    }
+}
+
+/// Records the end of a run with its audit event. A failure here is logged by the caller's
+/// summary only: the tenants' own changes are committed already.
+async fn finish(ports: &Ports, actor: &Actor, mut run: SyncRun, summary: &Summary) {
+    let now = ports.clock.now();
+    run.finished_at = Some(now);
+    run.heartbeat_at = now;
+    run.counts = summary.counts;
+    run.failures = summary.failures.clone();
+    run.error = summary.error.clone();
+    let c = summary.counts;
+    let outcome = if summary.succeeded() { Outcome::Success } else { Outcome::Failure };
+    let mut event =
+        AuditEvent::new(ports.ids.new_id(), now, AuditKind::SyncRun, actor, outcome).reason(format!(
+            "{} of {} tenants: {} synced, {} unchanged, {} failed{}",
+            c.done(),
+            c.total,
+            c.synced,
+            c.unchanged,
+            c.failed,
+            summary.error.as_deref().map(|e| format!("; stopped: {e}")).unwrap_or_default()
+        ));
+    if let Some(t) = run.tenant {
+        event = event.tenant(t);
+    }
+    let _ = ports.work.commit(Work { changes: vec![Change::FinishSyncRun(run)], audit: vec![event] }).await;
+}
+
+/// Syncs one tenant; every failure becomes the report's reason.
+async fn sync_one(ports: &Ports, id: TenantId, dry_run: bool) -> TenantReport {
+    let tenant = match ports.tenants.get(id).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return failed(id, String::new(), "the tenant no longer exists".into(), Vec::new()),
+        Err(e) => return failed(id, String::new(), e.to_string(), Vec::new()),
+    };
+    let slug = tenant.slug.to_string();
+    let mut work = TenantSync { ports, tenant: &tenant, changes: Vec::new() };
+    match work.run(dry_run).await {
+        Ok(false) => {
+            TenantReport { tenant: id, slug, outcome: TenantOutcome::Unchanged, changes: work.changes }
+        }
+        Ok(true) => TenantReport { tenant: id, slug, outcome: TenantOutcome::Synced, changes: work.changes },
+        Err(reason) => failed(id, slug, reason, work.changes),
+    }
+}
+
+fn failed(tenant: TenantId, slug: String, reason: String, changes: Vec<String>) -> TenantReport {
+    TenantReport { tenant, slug, outcome: TenantOutcome::Failed { reason }, changes }
+}
+
+/// One tenant's sync in progress: `changes` describes what was (or would be) done.
+struct TenantSync<'a> {
+    ports: &'a Ports,
+    tenant: &'a Tenant,
+    changes: Vec<String>,
+}
+
+impl TenantSync<'_> {
+    /// Whether anything changed; `Err` with the reason the tenant failed. What the upstream
+    /// accepted before a failure is still recorded.
+    async fn run(&mut self, dry_run: bool) -> Result<bool, String> {
+        let ports = self.ports;
+        let before = ports.sync.link(self.tenant.id).await.map_err(|e| e.to_string())?;
+        let mut link = before.clone().unwrap_or_else(|| UpstreamLink::new(self.tenant.id));
+        let target = target(ports, &link);
+        let wanted = TenantRegistration::of(self.tenant);
+        let step = Step::between(link.acknowledged.as_ref(), &wanted);
+        if matches!(step, Step::Nothing) && link.acknowledged.is_none() {
+            // A cancelled tenant the upstream never knew: nothing to tell it, nothing to read.
+            return Ok(false);
+        }
+        self.changes.extend(step.describe(link.acknowledged.as_ref(), &wanted));
+        if dry_run {
+            if link.acknowledged.is_some() {
+                let since = self.since(&link);
+                let days = self.new_days(&target, since).await?;
+                self.describe_days(&days.0);
+            } else {
+                self.changes.push(format!("read usage from {} once registered", self.since(&link)));
+            }
+            return Ok(!self.changes.is_empty());
+        }
+
+        let outcome = self.apply(&step, &target, &wanted, &mut link).await;
+        let (days, failure) = match outcome {
+            Ok(()) => {
+                let target = self::target(ports, &link);
+                match self.new_days(&target, self.since(&link)).await {
+                    Ok((days, through)) => {
+                        link.stats_through = through.or(link.stats_through);
+                        (days, None)
+                    }
+                    Err(e) => (Vec::new(), Some(e)),
+                }
+            }
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        self.describe_days(&days);
+        link.last_error.clone_from(&failure);
+        if before.as_ref() != Some(&link) || !days.is_empty() {
+            link.synced_at = Some(ports.clock.now());
+            self.commit(link, &days).await.map_err(|e| e.to_string())?;
+        }
+        match failure {
+            Some(reason) => Err(reason),
+            None => Ok(!self.changes.is_empty()),
+        }
+    }
+
+    /// Registers or pushes as `step` says; on success `link` holds what the upstream now has.
+    async fn apply(
+        &mut self,
+        step: &Step,
+        target: &UpstreamTarget,
+        wanted: &TenantRegistration,
+        link: &mut UpstreamLink,
+    ) -> Result<(), String> {
+        let ports = self.ports;
+        match step {
+            Step::Nothing => Ok(()),
+            Step::Register => self.register(target, wanted, link).await,
+            Step::Push => match ports.upstream.push_features(target, &FeaturesPush::of(self.tenant)).await {
+                Ok(_) => {
+                    link.acknowledged = Some(wanted.clone());
+                    Ok(())
+                }
+                Err(e) if e.is_unknown_tenant() => {
+                    self.changes.push("the upstream did not know the tenant: registered it again".into());
+                    self.register(target, wanted, link).await
+                }
+                Err(e) => Err(format!("pushing the features: {e}")),
+            },
+        }
+    }
+
+    async fn register(
+        &mut self,
+        target: &UpstreamTarget,
+        wanted: &TenantRegistration,
+        link: &mut UpstreamLink,
+    ) -> Result<(), String> {
+        let registered = self
+            .ports
+            .upstream
+            .register_tenant(target, wanted)
+            .await
+            .map_err(|e| format!("registering: {e}"))?;
+        link.acknowledged = Some(wanted.clone());
+        if let Some(key) = registered.tenant_key {
+            link.sealed_tenant_key = Some(self.ports.secrets.seal(key.expose().as_bytes()));
+        }
+        Ok(())
+    }
+
+    /// The first day to read: the newest day read before (it may have been read before it was
+    /// over), or the later of the tenant's creation and the start of the previous month.
+    fn since(&self, link: &UpstreamLink) -> Date {
+        let today = self.ports.clock.now().date();
+        link.stats_through.map_or_else(
+            || {
+                let previous_month = Month::of(Month::of(today).first_day() - Duration::days(1)).first_day();
+                self.tenant.created_at.date().max(previous_month).min(today)
+            },
+            |d| d.min(today),
+        )
+    }
+
+    /// The upstream's days from `since` to today whose counters differ from the stored ones,
+    /// and the newest day it reported.
+    async fn new_days(
+        &self,
+        target: &UpstreamTarget,
+        since: Date,
+    ) -> Result<(Vec<DailyUsage>, Option<Date>), String> {
+        let ports = self.ports;
+        let stats = ports
+            .upstream
+            .tenant_stats(target, Some(since))
+            .await
+            .map_err(|e| format!("reading usage: {e}"))?;
+        let Some(daily) = stats.daily else {
+            // The original's upstreams answer totals only; they are never spread over days.
+            return Ok((Vec::new(), None));
+        };
+        let today = ports.clock.now().date();
+        let stored: BTreeMap<Date, DailyUsage> = ports
+            .usage
+            .daily(self.tenant.id, since, today)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|d| (d.day, d))
+            .collect();
+        let mut days = BTreeMap::new();
+        for day in daily.iter().filter(|d| d.date >= since && d.date <= today) {
+            let usage = day
+                .to_usage(self.tenant.id)
+                .map_err(|e| format!("the upstream's usage of {} does not add up: {e}", day.date))?;
+            days.insert(usage.day, usage);
+        }
+        let through = days.keys().next_back().copied();
+        let changed = days.into_values().filter(|d| stored.get(&d.day) != Some(d)).collect();
+        Ok((changed, through))
+    }
+
+    fn describe_days(&mut self, days: &[DailyUsage]) {
+        if let (Some(first), Some(last)) = (days.first(), days.last()) {
+            let span = if first.day == last.day {
+                first.day.to_string()
+            } else {
+                format!("{} … {}", first.day, last.day)
+            };
+            let n = days.len();
+            self.changes.push(format!("record usage of {n} day{} ({span})", if n == 1 { "" } else { "s" }));
+        }
+    }
+
+    /// The link, the days and the quota notification: one transaction.
+    async fn commit(&self, link: UpstreamLink, days: &[DailyUsage]) -> Result<()> {
+        let mut changes = vec![Change::SaveUpstreamLink(link)];
+        if !days.is_empty() {
+            changes.extend(ingest_usage::changes(self.ports, self.tenant, days).await?.0);
+        }
+        self.ports.work.commit(Work { changes, audit: Vec::new() }).await?;
+        Ok(())
+    }
+}
+
+/// What the upstream needs to be told about a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Nothing,
+    /// Never registered, or its name, slug, contact or domains changed.
+    Register,
+    /// Its status, plan or features changed.
+    Push,
+}
+
+impl Step {
+    fn between(acknowledged: Option<&TenantRegistration>, wanted: &TenantRegistration) -> Step {
+        match acknowledged {
+            None if wanted.status == TenantStatus::Cancelled => Step::Nothing,
+            None => Step::Register,
+            Some(a) if !same_identity(a, wanted) => Step::Register,
+            Some(a)
+                if a.status != wanted.status || a.plan != wanted.plan || a.features != wanted.features =>
+            {
+                Step::Push
+            }
+            Some(_) => Step::Nothing,
+        }
+    }
+
+    /// The step in words, field by field.
+    fn describe(self, acknowledged: Option<&TenantRegistration>, wanted: &TenantRegistration) -> Vec<String> {
+        let Some(a) = acknowledged else {
+            return match self {
+                Step::Register => vec![format!("register ({} plan, {})", wanted.plan, wanted.status)],
+                _ => Vec::new(),
+            };
+        };
+        let mut lines = Vec::new();
+        let mut field = |name: &str, from: String, to: String| {
+            if from != to {
+                lines.push(format!("{name}: {from} → {to}"));
+            }
+        };
+        field("name", a.name.to_string(), wanted.name.to_string());
+        field("slug", a.slug.to_string(), wanted.slug.to_string());
+        field("contact", a.contact_email.to_string(), wanted.contact_email.to_string());
+        field("domains", list(&a.domains), list(&wanted.domains));
+        field("status", a.status.to_string(), wanted.status.to_string());
+        field("plan", a.plan.to_string(), wanted.plan.to_string());
+        field("methods", list(&a.features.methods), list(&wanted.features.methods));
+        field("advanced features", list(&a.features.advanced), list(&wanted.features.advanced));
+        field("quotas", format!("{:?}", a.features.quotas), format!("{:?}", wanted.features.quotas));
+        let verb = match self {
+            Step::Nothing => return Vec::new(),
+            Step::Register => "register again",
+            Step::Push => "push",
+        };
+        lines.into_iter().map(|l| format!("{verb}: {l}")).collect()
+    }
+}
+
+fn same_identity(a: &TenantRegistration, b: &TenantRegistration) -> bool {
+    a.name == b.name
+        && a.slug == b.slug
+        && a.contact_email == b.contact_email
+        && a.domains == b.domains
+        && a.primary_domain == b.primary_domain
+}
+
+fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    if items.is_empty() { "none".into() } else { items.join(", ") }
+}
+
+/// Where a tenant's calls go, with the key the upstream issued it (when it issued one).
+pub(crate) fn target(ports: &Ports, link: &UpstreamLink) -> UpstreamTarget {
+    let tenant_key = link
+        .sealed_tenant_key
+        .as_deref()
+        .and_then(|sealed| ports.secrets.open(sealed))
+        .and_then(|key| String::from_utf8(key).ok())
+        .map(SecretString::new);
+    UpstreamTarget { tenant: link.tenant, tenant_key, endpoint: None }
+}
+
+/// The newest runs (a running one first), for the panel and the API.
+pub async fn recent(ports: &Ports, actor: &Actor, limit: u32) -> Result<Vec<SyncRun>> {
+    actor.require(Permission::SyncRun, None)?;
+    Ok(ports.sync.recent_runs(limit.clamp(1, 100)).await?)
+}
+
+/// One run.
+pub async fn show(ports: &Ports, actor: &Actor, id: Uuid) -> Result<SyncRun> {
+    actor.require(Permission::SyncRun, None)?;
+    ports.sync.run(id).await?.ok_or_else(|| Error::NotFound { what: "sync run", key: id.to_string() })
+}
+
+#[cfg(test)]
+mod tests;
