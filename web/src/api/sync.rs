@@ -127,7 +127,8 @@ pub struct DryRunBody {
 /// upstream is configured. With `dry_run` it answers when done, with what it would change.
 #[utoipa::path(post, path = "/sync", tag = "sync", request_body = SyncRequest, responses(
     (status = 202, description = "Started", body = SyncRunBody, headers(("location" = String))),
-    (status = 200, description = "The dry run's findings", body = DryRunBody)))]
+    (status = 200, description = "The dry run's findings", body = DryRunBody),
+    (status = 503, description = "No MFA upstream is configured.", body = super::problem::Problem, content_type = "application/problem+json")))]
 async fn start(
     State(state): State<AppState>,
     caller: Caller,
