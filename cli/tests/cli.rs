@@ -10,6 +10,9 @@ use serde_json::Value;
 // `api-keys …` and `tenants keys …`.
 #[path = "cli/keys.rs"]
 mod keys;
+// `sync-tenants` against the stand-in upstream.
+#[path = "cli/sync.rs"]
+mod sync;
 
 /// A database for one test: a SQLite file in a temporary directory, or a PostgreSQL database
 /// created for the test and dropped afterwards.
@@ -18,13 +21,15 @@ struct TestDb {
     url: String,
     /// `(server URL, database name)` to drop at the end.
     postgres: Option<(String, String)>,
+    /// More environment for every run (the upstream's address and key).
+    env: Vec<(String, String)>,
 }
 
 impl TestDb {
     fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}/gatehouse.db", dir.path().display());
-        TestDb { dir, url, postgres: None }
+        TestDb { dir, url, postgres: None, env: Vec::new() }
     }
 
     fn postgres(server: &str) -> TestDb {
@@ -36,7 +41,12 @@ impl TestDb {
             Some(q) => format!("{base}/{name}?{q}"),
             None => format!("{base}/{name}"),
         };
-        TestDb { dir: tempfile::tempdir().expect("tempdir"), url, postgres: Some((server.to_owned(), name)) }
+        TestDb {
+            dir: tempfile::tempdir().expect("tempdir"),
+            url,
+            postgres: Some((server.to_owned(), name)),
+            env: Vec::new(),
+        }
     }
 
     /// Runs `gatehouse-ctl args…` with `stdin`, in an empty directory and environment.
@@ -48,6 +58,7 @@ impl TestDb {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("USER", "tester")
             .env("DATABASE_URL", &self.url)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
