@@ -15,7 +15,9 @@
 //! `target/bench/<db>-<timestamp>.json`, and removes everything it created.
 //!
 //! A benchmark, not a test: it never runs in `cargo test`, and fails only when a step fails.
-//! New pages to measure are new [`load::Scenario`]s in [`scenarios`]. (A crate root's modules
+//! New pages to measure are new [`load::Scenario`]s in [`scenarios`]. The `sync` figures time
+//! `sync_tenants` over every seeded tenant against an in-process stand-in upstream (see
+//! [`sync`]). (A crate root's modules
 //! would live beside it, hence the `#[path]`s into `bench/`.)
 
 #[path = "bench/database.rs"]
@@ -32,6 +34,8 @@ mod report;
 mod seed_cache;
 #[path = "bench/server.rs"]
 mod server;
+#[path = "bench/sync.rs"]
+mod sync;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,6 +159,9 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         let outcome = load::run(load_runtime, &load, &scenario).await?;
         let cpu = CpuTimes::now().since(&cpu_before);
         report.scenario(scenario.name, &outcome, &cpu, wall.elapsed().as_secs_f64());
+    }
+    if opts.runs("sync") {
+        sync::run(&db.settings()?, opts, &mut report).await.context("the tenant sync")?;
     }
     let (after, peak) = resident_mib();
     report.figure("rss_after_load", after, "MiB");

@@ -62,6 +62,9 @@ pub struct Options {
     /// sizes, seed and migrations from a copy of it instead of seeding again.
     #[arg(long)]
     pub seed_cache: bool,
+    /// Tenants the `sync` figure's tenant sync handles at once (1–64).
+    #[arg(long, default_value_t = 32)]
+    pub sync_concurrency: usize,
     /// PostgreSQL server to create the benchmark database on (needs CREATE DATABASE rights).
     #[arg(long, env = "GATEHOUSE_TEST_DATABASE_URL")]
     pub database_url: Option<String>,
