@@ -154,17 +154,7 @@ async fn a_sync_registers_pushes_and_records_usage_and_a_second_run_changes_noth
     assert_eq!(quota_mails(&app.ports).await, expected, "a month's warning is sent once");
 
     // A plan change and a suspension are pushed; the next day's usage is read.
-    change_plan::run(
-        &app.ports,
-        &Actor::cli("test"),
-        change_plan::Request {
-            tenant: gatehouse_application::TenantRef::Id(basic.id),
-            plan: Plan::Premium,
-            expected_version: None,
-        },
-    )
-    .await
-    .expect("plan changed");
+    set_plan(&app, basic.id, Plan::Premium).await;
     change_tenant_status::run(
         &app.ports,
         &Actor::cli("test"),
@@ -211,17 +201,7 @@ async fn a_dry_run_says_what_it_would_do_and_changes_nothing(backend: Backend) {
     assert_eq!(upstream.tenant_count(), 0, "nothing registered upstream");
 
     sync(&app, false).await;
-    change_plan::run(
-        &app.ports,
-        &Actor::cli("test"),
-        change_plan::Request {
-            tenant: gatehouse_application::TenantRef::Id(acme.id),
-            plan: Plan::Enterprise,
-            expected_version: None,
-        },
-    )
-    .await
-    .expect("plan changed");
+    set_plan(&app, acme.id, Plan::Enterprise).await;
     advance_days(&app, &upstream, 1);
     let before = snapshot(&app, &[acme.id]).await;
     let (summary, reports) = sync(&app, true).await;
@@ -411,6 +391,15 @@ async fn the_api_starts_a_sync_and_shows_its_runs(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(denied.status(), 403);
+}
+
+async fn set_plan(app: &TestApp, tenant: TenantId, plan: Plan) {
+    let request = change_plan::Request {
+        tenant: gatehouse_application::TenantRef::Id(tenant),
+        plan,
+        expected_version: None,
+    };
+    change_plan::run(&app.ports, &Actor::cli("test"), request).await.expect("plan changed");
 }
 
 /// The quota warnings in the outbox.
