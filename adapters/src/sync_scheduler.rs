@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use gatehouse_application::ports::{Conflict, ConnectionState, SyncTrigger};
+use gatehouse_application::ports::{Conflict, SyncTrigger, UpstreamError};
 use gatehouse_application::sync_tenants::{self, DEFAULT_CONCURRENCY, Request};
 use gatehouse_application::{Error, Ports};
 use gatehouse_domain::Actor;
@@ -54,10 +54,6 @@ pub fn spawn(ports: Ports, every: Duration) -> SyncScheduler {
 
 /// One scheduled run, reported in the log.
 pub async fn run_once(ports: &Ports) {
-    if ports.upstream.status().state == ConnectionState::NotConfigured {
-        tracing::debug!("scheduled sync skipped: the MFA upstream is not configured");
-        return;
-    }
     let request = Request {
         tenant: None,
         dry_run: false,
@@ -66,6 +62,10 @@ pub async fn run_once(ports: &Ports) {
     };
     let started = match sync_tenants::begin(ports, &Actor::system(), request).await {
         Ok(started) => started,
+        Err(Error::Upstream(UpstreamError::NotConfigured)) => {
+            tracing::debug!("scheduled sync skipped: the MFA upstream is not configured");
+            return;
+        }
         Err(Error::Conflict(Conflict::SyncRunning(who))) => {
             tracing::info!(running = %who, "scheduled sync skipped: another run is going on");
             return;

@@ -126,17 +126,19 @@ pub async fn begin(ports: &Ports, actor: &Actor, req: Request) -> Result<Started
         )
         .into());
     }
-    let (tenants, only) = if let Some(r) = &req.tenant {
-        let t = load(ports, r).await?;
-        actor.require(Permission::SyncRun, Some(t.id))?;
-        (vec![t.id], Some(t.id))
-    } else {
-        actor.require(Permission::SyncRun, None)?;
-        (all_tenant_ids(ports).await?, None)
+    let only = match &req.tenant {
+        Some(r) => Some(load(ports, r).await?.id),
+        None => None,
     };
+    actor.require(Permission::SyncRun, only)?;
+    // Before every tenant id is read: the scheduler asks each interval, configured or not.
     if ports.upstream.status().state == crate::ports::ConnectionState::NotConfigured {
         return Err(UpstreamError::NotConfigured.into());
     }
+    let tenants = match only {
+        Some(id) => vec![id],
+        None => all_tenant_ids(ports).await?,
+    };
     let run = if req.dry_run {
         None
     } else {

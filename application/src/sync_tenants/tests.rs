@@ -219,6 +219,12 @@ async fn refusals_before_anything_runs() {
     let err = begin(&ports, &cli(), Request { concurrency: 0, ..request(false) }).await.expect_err("0");
     assert_eq!(err.field(), Some("concurrency"));
 
+    // Without an upstream nothing is read (no tenant ids are expected: a call would fail).
+    let mut m = MockPorts::new();
+    m.upstream.expect_status().return_const(ConnectionStatus::not_configured());
+    let err = begin(&m.ports(), &cli(), request(false)).await.expect_err("not configured");
+    assert!(matches!(err, Error::Upstream(UpstreamError::NotConfigured)), "{err}");
+
     let mut m = ports_running();
     m.upstream.expect_status().return_const(ConnectionStatus::unknown(Some("http://mfa/".into())));
     let err = begin(&m.ports(), &cli(), request(false)).await.expect_err("running");
