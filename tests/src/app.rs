@@ -131,6 +131,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
     Some(TestApp { addr, base: format!("http://{addr}"), clock, ports, backend, db, server })
 }
 
+/// `GET url` with a bearer API key, answered with JSON (a test helper: it panics otherwise).
+pub async fn get_json(url: &str, key: &str) -> serde_json::Value {
+    let answer = reqwest::Client::new().get(url).bearer_auth(key).send().await.expect("get");
+    answer.json().await.expect("json")
+}
+
 /// Saves settings as the CLI operator would.
 pub async fn save_settings(ports: &Ports, settings: SystemSettings) {
     gatehouse_application::manage_settings::update(ports, &Actor::cli("test"), settings)

@@ -6,7 +6,7 @@
 use gatehouse_application::ports::{OutboxQuery, TenantRegistration, UpstreamTarget};
 use gatehouse_application::register_tenant;
 use gatehouse_domain::{Actor, AuditKind, NotificationKind, Plan, Role};
-use gatehouse_tests::app::{Backend, Options, TestApp, spawn_app_with};
+use gatehouse_tests::app::{Backend, Options, TestApp, get_json, spawn_app_with};
 use gatehouse_tests::stand_in::StandIn;
 
 #[macro_use]
@@ -103,15 +103,7 @@ async fn support_over_the_api(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(opened.status(), 201);
-    let users: serde_json::Value = http
-        .get(url("/users?limit=5"))
-        .bearer_auth(key.expose())
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let users = get_json(&url("/users?limit=5"), key.expose()).await;
     assert!(users["total"].as_u64().is_some_and(|t| t > 0), "{users}");
     assert_eq!(users["users"].as_array().map(Vec::len), Some(5));
     let logs =

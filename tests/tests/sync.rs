@@ -12,7 +12,7 @@ use gatehouse_application::{Error, change_plan, change_tenant_status, register_t
 use gatehouse_domain::{
     Actor, AuditKind, NotificationKind, Permission, Plan, Tenant, TenantId, TenantStatus,
 };
-use gatehouse_tests::app::{Backend, Options, START, TestApp, spawn_app_with};
+use gatehouse_tests::app::{Backend, Options, START, TestApp, get_json, spawn_app_with};
 use gatehouse_tests::stand_in::{Call, Fault, StandIn};
 use std::fmt::Write as _;
 
@@ -350,29 +350,13 @@ async fn the_api_starts_a_sync_and_shows_its_runs(backend: Backend) {
     assert_eq!(location, format!("/api/v1/sync/runs/{}", body["id"].as_str().expect("id")));
     assert_eq!(body["trigger"], "api");
     let run = finished_run(&app, body["id"].as_str().and_then(|id| id.parse().ok()).expect("uuid")).await;
-    let shown: serde_json::Value = http
-        .get(format!("{}{location}", app.base))
-        .bearer_auth(key.expose())
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let shown = get_json(&format!("{}{location}", app.base), key.expose()).await;
     assert_eq!(
         (shown["id"].as_str(), shown["unchanged"].as_u64()),
         (Some(run.id.to_string().as_str()), Some(1)),
         "{shown}"
     );
-    let listed: serde_json::Value = http
-        .get(url("/sync/runs?limit=5"))
-        .bearer_auth(key.expose())
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let listed = get_json(&url("/sync/runs?limit=5"), key.expose()).await;
     assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
     let bad = http
         .post(url("/sync"))
