@@ -20,6 +20,23 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints `items` as `{"items": [...]}`, each with its `state` added (keys compute their state
+/// at a time rather than store it).
+pub fn json_items_with_state<T: Serialize, S: Serialize>(
+    items: &[T],
+    state: impl Fn(&T) -> S,
+) -> anyhow::Result<()> {
+    let items: Vec<_> = items
+        .iter()
+        .map(|item| {
+            let mut v = serde_json::to_value(item).unwrap_or_default();
+            v["state"] = serde_json::json!(state(item));
+            v
+        })
+        .collect();
+    json(&serde_json::json!({ "items": items }))
+}
+
 /// A table whose columns are padded to their widest cell.
 #[derive(Debug, Default)]
 pub struct Table {

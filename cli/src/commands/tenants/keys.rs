@@ -94,15 +94,7 @@ async fn list(opts: TenantOpts, ctx: &Ctx) -> anyhow::Result<()> {
     let keys = manage_tenant_keys::list(&ctx.ports, &ctx.actor, &tenant_ref(&opts.tenant)?).await?;
     let now = ctx.ports.clock.now();
     if ctx.json() {
-        let items: Vec<_> = keys
-            .iter()
-            .map(|k| {
-                let mut v = serde_json::to_value(k).unwrap_or_default();
-                v["state"] = json!(k.state(now));
-                v
-            })
-            .collect();
-        return output::json(&json!({ "items": items }));
+        return output::json_items_with_state(&keys, |k| k.state(now));
     }
     if keys.is_empty() {
         println!("no keys");
