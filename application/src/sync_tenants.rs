@@ -24,6 +24,7 @@
 use std::collections::BTreeMap;
 
 use futures_util::StreamExt;
+use futures_util::future::{self, BoxFuture, Either};
 use gatehouse_domain::{
     Actor, AuditEvent, AuditKind, DailyUsage, Month, Outcome, Permission, Tenant, TenantId, TenantStatus,
 };
@@ -191,7 +192,25 @@ impl Started {
         let mut results = futures_util::stream::iter(self.tenants.iter().copied())
             .map(|id| sync_one(ports, id, dry_run))
             .buffer_unordered(self.concurrency);
-        while let Some(report) = results.next().await {
+        // The heartbeat being written, if one is. It is awaited together with the tenants in
+        // flight, never alone: one of them may hold the database's write turn it waits for.
+        let mut beat: Option<BoxFuture<'_, Result<(), StoreError>>> = None;
+        loop {
+            let report = match beat.as_mut() {
+                None => results.next().await,
+                Some(pending) => match future::select(results.next(), pending).await {
+                    Either::Left((report, _)) => report,
+                    Either::Right((written, _)) => {
+                        beat = None;
+                        if let Err(e) = written {
+                            error = Some(heartbeat_error(e));
+                            break;
+                        }
+                        continue;
+                    }
+                },
+            };
+            let Some(report) = report else { break };
             match &report.outcome {
                 TenantOutcome::Synced => counts.synced += 1,
                 TenantOutcome::Unchanged => counts.unchanged += 1,
@@ -209,26 +228,28 @@ impl Started {
             progress(Progress { counts, last: &report });
             let now = ports.clock.now();
             if let Some(run) = &self.run
+                && beat.is_none()
                 && now - last_heartbeat >= HEARTBEAT_EVERY
             {
                 last_heartbeat = now;
-                if let Err(e) = ports.sync.heartbeat(run.id, counts, now).await {
-                    error = Some(match e {
-                        StoreError::NotFound => {
-                            "the run was silent too long and another took over".to_owned()
-                        }
-                        e => format!("cannot record the run's progress: {e}"),
-                    });
-                    break;
-                }
+                beat = Some(ports.sync.heartbeat(run.id, counts, now));
             }
         }
+        // A heartbeat still in flight when the last tenant is done is superseded by `finish`.
+        drop(beat);
         drop(results);
         let summary = Summary { run: self.run.as_ref().map(|r| r.id), dry_run, counts, failures, error };
         if let Some(run) = self.run {
             finish(ports, &self.actor, run, &summary).await;
         }
         summary
+    }
+}
+
+fn heartbeat_error(e: StoreError) -> String {
+    match e {
+        StoreError::NotFound => "the run was silent too long and another took over".to_owned(),
+        e => format!("cannot record the run's progress: {e}"),
     }
 }
 

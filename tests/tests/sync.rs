@@ -26,6 +26,7 @@ both!(
     a_dry_run_says_what_it_would_do_and_changes_nothing,
     a_failing_tenant_does_not_stop_the_others_and_is_not_half_written,
     one_run_at_a_time_and_a_silent_run_is_taken_over,
+    heartbeats_due_while_tenants_are_in_flight_do_not_stall_the_run,
     the_panel_starts_a_sync_and_shows_its_runs_and_the_upstream,
     the_api_starts_a_sync_and_shows_its_runs,
 );
@@ -281,6 +282,28 @@ async fn one_run_at_a_time_and_a_silent_run_is_taken_over(backend: Backend) {
     let err =
         app.ports.sync.heartbeat(abandoned.id, abandoned.counts, app.clock_now()).await.expect_err("gone");
     assert!(matches!(err, StoreError::NotFound));
+}
+
+/// A heartbeat falls due after every tenant while fifteen others are being written: it must
+/// not wait for a write turn one of them holds while they wait for it to be polled (a run of
+/// 1,000 tenants once hung that way on SQLite).
+async fn heartbeats_due_while_tenants_are_in_flight_do_not_stall_the_run(backend: Backend) {
+    let Some((app, _upstream)) = app_with_upstream(backend).await else { return };
+    for i in 0..48 {
+        register(&app, &format!("t{i:02}"), Plan::Basic, &format!("t{i:02}.example")).await;
+    }
+    let request = Request { tenant: None, dry_run: false, concurrency: 16, trigger: SyncTrigger::Cli };
+    let started = sync_tenants::begin(&app.ports, &Actor::cli("test"), request).await.expect("begun");
+    let advance = |_: sync_tenants::Progress<'_>| app.clock.advance(Duration::seconds(6));
+    let run = started.run(&app.ports, &advance);
+    let summary = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("the run finished instead of stalling on its heartbeat");
+    assert!(summary.succeeded(), "{summary:?}");
+    assert_eq!((summary.counts.synced, summary.counts.failed), (48, 0));
+    let runs = app.ports.sync.recent_runs(1).await.expect("runs");
+    assert_eq!(runs[0].counts, summary.counts, "the finished run is recorded");
+    assert!(runs[0].finished_at.is_some());
 }
 
 async fn the_panel_starts_a_sync_and_shows_its_runs_and_the_upstream(backend: Backend) {
