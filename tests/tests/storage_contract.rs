@@ -406,7 +406,8 @@ async fn usage_is_idempotent_with_system_totals(db: &TestDb) {
         .expect("record");
     // Recording a day again replaces it (idempotent), and the system totals follow.
     s.usage.record(&[usage(a, d1, 100, 40, 100)]).await.expect("same again");
-    s.usage.record(&[usage(a, d2, 200, 30, 300)]).await.expect("overwrite");
+    // One call naming a tenant-day twice: the later entry stands, counted once.
+    s.usage.record(&[usage(a, d2, 999, 99, 900), usage(a, d2, 200, 30, 300)]).await.expect("overwrite");
 
     let daily = s.usage.daily(a, d1, d3).await.expect("daily");
     assert_eq!(daily, vec![usage(a, d1, 100, 40, 100), usage(a, d2, 200, 30, 300)]);

@@ -413,6 +413,33 @@ impl Counters {
     }
 }
 
+/// The `SET` list adding a row's counters to those stored (`s`), for the system and plan
+/// totals' upserts.
+pub const ADD_COUNTERS: &str = "auth_attempts = s.auth_attempts + excluded.auth_attempts, \
+     auth_successes = s.auth_successes + excluded.auth_successes, \
+     auth_failures = s.auth_failures + excluded.auth_failures, \
+     active_users = s.active_users + excluded.active_users, \
+     api_calls = s.api_calls + excluded.api_calls, sms_sent = s.sms_sent + excluded.sms_sent, \
+     emails_sent = s.emails_sent + excluded.emails_sent, \
+     response_ms_weighted = s.response_ms_weighted + excluded.response_ms_weighted";
+
+/// Binds the eight counters of a totals row, in the column order of [`ADD_COUNTERS`]'s tables.
+pub fn push_counters<DB: sqlx::Database>(
+    row: &mut sqlx::query_builder::Separated<'_, DB, &'static str>,
+    c: &Counters,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    row.push_bind(c.auth_attempts)
+        .push_bind(c.auth_successes)
+        .push_bind(c.auth_failures)
+        .push_bind(c.active_users)
+        .push_bind(c.api_calls)
+        .push_bind(c.sms_sent)
+        .push_bind(c.emails_sent)
+        .push_bind(c.response_ms_weighted);
+}
+
 /// A `usage_daily` row.
 #[derive(Debug, sqlx::FromRow)]
 pub struct UsageRow {

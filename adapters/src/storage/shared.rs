@@ -108,7 +108,7 @@ macro_rules! ports {
             $crate::storage::shared::throttle!(super::$store, sqlx::$conn);
         }
         mod usage {
-            $crate::storage::shared::usage!(super::$store, sqlx::$conn);
+            $crate::storage::shared::usage!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod work {
             $crate::storage::shared::work!(super::$store);

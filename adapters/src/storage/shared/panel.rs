@@ -28,7 +28,7 @@ macro_rules! panel {
         use $crate::storage::filters;
         use $crate::storage::rows::{
             BillingRowRow, CountDeltas, Counters, MONTH_USAGE, MonthDelta, MonthUsageRow, PlanDayRow,
-            TenantCountRow, Ts, auth_quota, backend, columns, sum_by_day_and_plan,
+            TenantCountRow, Ts, ADD_COUNTERS, auth_quota, backend, columns, push_counters, sum_by_day_and_plan,
         };
 
         #[async_trait]
@@ -172,39 +172,26 @@ macro_rules! panel {
             plan.map(|p| p.parse().map_err(StoreError::backend)).transpose()
         }
 
-        /// Adds `delta` to `plan`'s totals of `day`.
-        pub(super) async fn add_to_plan(
+        /// Adds each change to its plan's totals of its day, many a statement.
+        pub(super) async fn add_to_plans(
             conn: &mut $conn,
-            day: Date,
-            plan: &str,
-            delta: Counters,
+            deltas: &BTreeMap<(Date, &'static str), Counters>,
         ) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO usage_plan_daily AS s (day, plan, auth_attempts, auth_successes, auth_failures, \
-                 active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (day, plan) DO UPDATE SET auth_attempts = s.auth_attempts + excluded.auth_attempts, \
-                 auth_successes = s.auth_successes + excluded.auth_successes, \
-                 auth_failures = s.auth_failures + excluded.auth_failures, \
-                 active_users = s.active_users + excluded.active_users, \
-                 api_calls = s.api_calls + excluded.api_calls, sms_sent = s.sms_sent + excluded.sms_sent, \
-                 emails_sent = s.emails_sent + excluded.emails_sent, \
-                 response_ms_weighted = s.response_ms_weighted + excluded.response_ms_weighted",
-            )
-            .bind(day)
-            .bind(plan)
-            .bind(delta.auth_attempts)
-            .bind(delta.auth_successes)
-            .bind(delta.auth_failures)
-            .bind(delta.active_users)
-            .bind(delta.api_calls)
-            .bind(delta.sms_sent)
-            .bind(delta.emails_sent)
-            .bind(delta.response_ms_weighted)
-            .execute(conn)
-            .await
-            .map(drop)
-            .map_err(backend)
+            let deltas: Vec<_> = deltas.iter().collect();
+            // 10 parameters a row; 1,000 rows stay under both databases' limits.
+            for chunk in deltas.chunks(1_000) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO usage_plan_daily AS s (day, plan, auth_attempts, auth_successes, auth_failures, \
+                     active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) ",
+                );
+                qb.push_values(chunk, |mut row, ((day, plan), delta)| {
+                    row.push_bind(*day).push_bind(*plan);
+                    push_counters(&mut row, delta);
+                });
+                qb.push(format!(" ON CONFLICT (day, plan) DO UPDATE SET {}", ADD_COUNTERS));
+                qb.build().execute(&mut *conn).await.map_err(backend)?;
+            }
+            Ok(())
         }
 
         /// Recomputes one tenant's month from its daily rows (at most 31, by primary key).
@@ -271,9 +258,7 @@ macro_rules! panel {
                 }
             }
             let lookup = |id: TenantId| known.get(&id).copied().or_else(|| stored.get(&id).copied().flatten());
-            for ((day, plan), delta) in sum_by_day_and_plan(usage, |id| lookup(id).map(|(p, _)| p))? {
-                add_to_plan(conn, day, plan, delta).await?;
-            }
+            add_to_plans(conn, &sum_by_day_and_plan(usage, |id| lookup(id).map(|(p, _)| p))?).await?;
             let months = MonthDelta::of_new_days(usage, |id| lookup(id).unwrap_or((Plan::Free, 0)))?;
             add_months(conn, &months).await
         }

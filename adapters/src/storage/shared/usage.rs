@@ -4,7 +4,7 @@
 
 /// Implements `UsageRepository` for `$store`; `totals_after_load` ends both bulk loaders.
 macro_rules! usage {
-    ($store:ty, $conn:ty) => {
+    ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{StoreError, UsageRepository};
         use std::collections::{BTreeMap, BTreeSet};
@@ -12,7 +12,9 @@ macro_rules! usage {
         use gatehouse_domain::{DailyUsage, Month, Plan, Tenant, TenantId, UsageTotals};
         use time::Date;
 
-        use $crate::storage::rows::{Counters, SystemRow, UsageRow, backend, columns};
+        use sqlx::QueryBuilder;
+
+        use $crate::storage::rows::{ADD_COUNTERS, Counters, SystemRow, UsageRow, backend, columns, push_counters};
         use $crate::storage::shared::Lock;
 
         use super::panel;
@@ -68,41 +70,55 @@ macro_rules! usage {
 
         /// Replaces each tenant-day and keeps the system, plan and monthly rollups in step, in the
         /// caller's write transaction (`record`, or a unit of work's `RecordUsage`).
+        ///
+        /// A handful of statements whatever the number of days (the old rows of each tenant's
+        /// range, the days, the system and plan totals, each touched month): on SQLite every
+        /// statement is a round trip to the connection's thread, and a sync records about fifty
+        /// days per tenant. Of two entries for one tenant-day, the later one stands.
         pub(super) async fn record_days(conn: &mut $conn, days: &[DailyUsage]) -> Result<(), StoreError> {
             // Each day's old counters are read to adjust the system totals by the difference;
             // two recorders of one day must not both read the same old row.
             <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
+            let days: BTreeMap<(TenantId, Date), &DailyUsage> =
+                days.iter().map(|d| ((d.tenant_id, d.day), d)).collect();
+            let mut old: BTreeMap<(TenantId, Date), Counters> = BTreeMap::new();
             let mut plans: BTreeMap<TenantId, Option<Plan>> = BTreeMap::new();
-            let mut months: BTreeSet<(TenantId, Month)> = BTreeSet::new();
-            for day in days {
-                let sql =
-                    format!("SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day = $2", columns::USAGE);
-                let old: Option<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(day.tenant_id.as_uuid())
-                    .bind(day.day)
-                    .fetch_optional(&mut *conn)
+            let mut ranges: BTreeMap<TenantId, (Date, Date)> = BTreeMap::new();
+            for &(tenant, day) in days.keys() {
+                ranges.entry(tenant).and_modify(|r| r.1 = day).or_insert((day, day));
+            }
+            for (&tenant, &(from, to)) in &ranges {
+                let sql = format!(
+                    "SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day >= $2 AND day <= $3",
+                    columns::USAGE
+                );
+                let rows: Vec<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.as_uuid())
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&mut *conn)
                     .await
                     .map_err(backend)?;
-                let old = match old {
-                    Some(row) => Counters::of(&DailyUsage::try_from(row)?)?,
-                    None => Counters::default(),
-                };
-                upsert_day(&mut *conn, day).await?;
-                let delta = Counters::of(day)?.minus(old);
-                add_to_system(&mut *conn, day.day, delta).await?;
-                let plan = match plans.get(&day.tenant_id) {
-                    Some(plan) => *plan,
-                    None => {
-                        let plan = panel::plan_of(&mut *conn, day.tenant_id).await?;
-                        plans.insert(day.tenant_id, plan);
-                        plan
-                    }
-                };
-                if let Some(plan) = plan {
-                    panel::add_to_plan(&mut *conn, day.day, plan.as_str(), delta).await?;
+                for row in rows {
+                    let stored = DailyUsage::try_from(row)?;
+                    old.insert((tenant, stored.day), Counters::of(&stored)?);
+                }
+                plans.insert(tenant, panel::plan_of(&mut *conn, tenant).await?);
+            }
+            let mut system: BTreeMap<Date, Counters> = BTreeMap::new();
+            let mut by_plan: BTreeMap<(Date, &'static str), Counters> = BTreeMap::new();
+            let mut months: BTreeSet<(TenantId, Month)> = BTreeSet::new();
+            for (key, day) in &days {
+                let delta = Counters::of(day)?.minus(old.get(key).copied().unwrap_or_default());
+                system.entry(day.day).or_default().add(delta);
+                if let Some(Some(plan)) = plans.get(&day.tenant_id) {
+                    by_plan.entry((day.day, plan.as_str())).or_default().add(delta);
                 }
                 months.insert((day.tenant_id, Month::of(day.day)));
             }
+            upsert_days(&mut *conn, &days.into_values().collect::<Vec<_>>()).await?;
+            add_to_system(&mut *conn, &system).await?;
+            panel::add_to_plans(&mut *conn, &by_plan).await?;
             // After every day is written: each touched month is recomputed once, exactly.
             for (tenant, month) in months {
                 panel::recompute_month(&mut *conn, tenant, month).await?;
@@ -110,32 +126,37 @@ macro_rules! usage {
             Ok(())
         }
 
-        async fn upsert_day(conn: &mut $conn, d: &DailyUsage) -> Result<(), StoreError> {
-            let c = Counters::of(d)?;
-            sqlx::query(
-                "INSERT INTO usage_daily (tenant_id, day, auth_attempts, auth_successes, auth_failures, \
-                 active_users, api_calls, sms_sent, emails_sent, avg_response_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (tenant_id, day) DO UPDATE SET auth_attempts = excluded.auth_attempts, \
-                 auth_successes = excluded.auth_successes, auth_failures = excluded.auth_failures, \
-                 active_users = excluded.active_users, api_calls = excluded.api_calls, \
-                 sms_sent = excluded.sms_sent, emails_sent = excluded.emails_sent, \
-                 avg_response_ms = excluded.avg_response_ms",
-            )
-            .bind(d.tenant_id.as_uuid())
-            .bind(d.day)
-            .bind(c.auth_attempts)
-            .bind(c.auth_successes)
-            .bind(c.auth_failures)
-            .bind(c.active_users)
-            .bind(c.api_calls)
-            .bind(c.sms_sent)
-            .bind(c.emails_sent)
-            .bind(i64::from(d.avg_response_ms))
-            .execute(conn)
-            .await
-            .map(drop)
-            .map_err(backend)
+        /// Inserts or replaces `days` (no tenant-day twice), many rows a statement.
+        async fn upsert_days(conn: &mut $conn, days: &[&DailyUsage]) -> Result<(), StoreError> {
+            // 10 parameters a row; 1,000 rows stay under both databases' limits.
+            for chunk in days.chunks(1_000) {
+                let counters = chunk.iter().map(|d| Counters::of(d)).collect::<Result<Vec<_>, _>>()?;
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO usage_daily (tenant_id, day, auth_attempts, auth_successes, auth_failures, \
+                     active_users, api_calls, sms_sent, emails_sent, avg_response_ms) ",
+                );
+                qb.push_values(chunk.iter().zip(&counters), |mut row, (d, c)| {
+                    row.push_bind(d.tenant_id.as_uuid())
+                        .push_bind(d.day)
+                        .push_bind(c.auth_attempts)
+                        .push_bind(c.auth_successes)
+                        .push_bind(c.auth_failures)
+                        .push_bind(c.active_users)
+                        .push_bind(c.api_calls)
+                        .push_bind(c.sms_sent)
+                        .push_bind(c.emails_sent)
+                        .push_bind(i64::from(d.avg_response_ms));
+                });
+                qb.push(
+                    " ON CONFLICT (tenant_id, day) DO UPDATE SET auth_attempts = excluded.auth_attempts, \
+                     auth_successes = excluded.auth_successes, auth_failures = excluded.auth_failures, \
+                     active_users = excluded.active_users, api_calls = excluded.api_calls, \
+                     sms_sent = excluded.sms_sent, emails_sent = excluded.emails_sent, \
+                     avg_response_ms = excluded.avg_response_ms",
+                );
+                qb.build().execute(&mut *conn).await.map_err(backend)?;
+            }
+            Ok(())
         }
 
         /// What a bulk load owes the rollups once its rows are in, in this order: the usage lock
@@ -147,40 +168,29 @@ macro_rules! usage {
             usage: &[DailyUsage],
         ) -> Result<(), StoreError> {
             <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
-            for (day, delta) in Counters::sum_by_day(usage)? {
-                add_to_system(&mut *conn, day, delta).await?;
-            }
+            add_to_system(&mut *conn, &Counters::sum_by_day(usage)?).await?;
             panel::add_loaded(conn, tenants, usage).await
         }
 
-        /// Adds `delta` to the system-wide totals of `day`. (The old values are qualified with
-        /// the table name: PostgreSQL finds a bare column name ambiguous next to `excluded`.)
-        pub(super) async fn add_to_system(conn: &mut $conn, day: Date, delta: Counters) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO usage_system_daily AS s (day, auth_attempts, auth_successes, auth_failures, \
-                 active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (day) DO UPDATE SET auth_attempts = s.auth_attempts + excluded.auth_attempts, \
-                 auth_successes = s.auth_successes + excluded.auth_successes, \
-                 auth_failures = s.auth_failures + excluded.auth_failures, \
-                 active_users = s.active_users + excluded.active_users, \
-                 api_calls = s.api_calls + excluded.api_calls, sms_sent = s.sms_sent + excluded.sms_sent, \
-                 emails_sent = s.emails_sent + excluded.emails_sent, \
-                 response_ms_weighted = s.response_ms_weighted + excluded.response_ms_weighted",
-            )
-            .bind(day)
-            .bind(delta.auth_attempts)
-            .bind(delta.auth_successes)
-            .bind(delta.auth_failures)
-            .bind(delta.active_users)
-            .bind(delta.api_calls)
-            .bind(delta.sms_sent)
-            .bind(delta.emails_sent)
-            .bind(delta.response_ms_weighted)
-            .execute(conn)
-            .await
-            .map(drop)
-            .map_err(backend)
+        /// Adds each day's change to the system-wide totals, many days a statement. (The old
+        /// values are qualified with the table name: PostgreSQL finds a bare column name
+        /// ambiguous next to `excluded`.)
+        pub(super) async fn add_to_system(conn: &mut $conn, deltas: &BTreeMap<Date, Counters>) -> Result<(), StoreError> {
+            let deltas: Vec<_> = deltas.iter().collect();
+            // 9 parameters a row; 1,000 rows stay under both databases' limits.
+            for chunk in deltas.chunks(1_000) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO usage_system_daily AS s (day, auth_attempts, auth_successes, auth_failures, \
+                     active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) ",
+                );
+                qb.push_values(chunk, |mut row, (day, delta)| {
+                    row.push_bind(**day);
+                    push_counters(&mut row, delta);
+                });
+                qb.push(format!(" ON CONFLICT (day) DO UPDATE SET {}", ADD_COUNTERS));
+                qb.build().execute(&mut *conn).await.map_err(backend)?;
+            }
+            Ok(())
         }
     };
 }
