@@ -12,6 +12,8 @@
 //!
 //! The tenant's link, usage days and notification are one `Work`, committed after its upstream
 //! calls: a tenant is never half-written, and one failing tenant does not stop the others.
+//! Tenants done at about the same time are committed together ([`Writer`]): one transaction
+//! for many tenants, and should it fail, one for each, so a failure stays a tenant's own.
 //! Nothing is written for a tenant that did not change, so a second run changes nothing. A dry
 //! run makes no call that changes the upstream and writes nothing; it reads the stats to say
 //! which days it would record.
@@ -189,8 +191,9 @@ impl Started {
         let mut failures = Vec::new();
         let mut error = None;
         let mut last_heartbeat = ports.clock.now();
+        let writer = Writer::default();
         let mut results = futures_util::stream::iter(self.tenants.iter().copied())
-            .map(|id| sync_one(ports, id, dry_run))
+            .map(|id| sync_one(ports, &writer, id, dry_run))
             .buffer_unordered(self.concurrency);
         // The heartbeat being written, if one is. It is awaited together with the tenants in
         // flight, never alone: one of them may hold the database's write turn it waits for.
@@ -281,14 +284,14 @@ async fn finish(ports: &Ports, actor: &Actor, mut run: SyncRun, summary: &Summar
 }
 
 /// Syncs one tenant; every failure becomes the report's reason.
-async fn sync_one(ports: &Ports, id: TenantId, dry_run: bool) -> TenantReport {
+async fn sync_one(ports: &Ports, writer: &Writer, id: TenantId, dry_run: bool) -> TenantReport {
     let tenant = match ports.tenants.get(id).await {
         Ok(Some(t)) => t,
         Ok(None) => return failed(id, String::new(), "the tenant no longer exists".into(), Vec::new()),
         Err(e) => return failed(id, String::new(), e.to_string(), Vec::new()),
     };
     let slug = tenant.slug.to_string();
-    let mut work = TenantSync { ports, tenant: &tenant, changes: Vec::new() };
+    let mut work = TenantSync { ports, writer, tenant: &tenant, changes: Vec::new() };
     match work.run(dry_run).await {
         Ok(false) => {
             TenantReport { tenant: id, slug, outcome: TenantOutcome::Unchanged, changes: work.changes }
@@ -305,6 +308,7 @@ fn failed(tenant: TenantId, slug: String, reason: String, changes: Vec<String>) 
 /// One tenant's sync in progress: `changes` describes what was (or would be) done.
 struct TenantSync<'a> {
     ports: &'a Ports,
+    writer: &'a Writer,
     tenant: &'a Tenant,
     changes: Vec<String>,
 }
@@ -353,7 +357,7 @@ impl TenantSync<'_> {
         link.last_error.clone_from(&failure);
         if before.as_ref() != Some(&link) || !days.is_empty() {
             link.synced_at = Some(ports.clock.now());
-            self.commit(link, &days).await.map_err(|e| e.to_string())?;
+            self.commit(link, &days).await?;
         }
         match failure {
             Some(reason) => Err(reason),
@@ -469,15 +473,97 @@ impl TenantSync<'_> {
         }
     }
 
-    /// The link, the days and the quota notification: one transaction.
-    async fn commit(&self, link: UpstreamLink, days: &[DailyUsage]) -> Result<()> {
+    /// The link, the days and the quota notification: written together (with other tenants').
+    async fn commit(&self, link: UpstreamLink, days: &[DailyUsage]) -> Result<(), String> {
         let mut changes = vec![Change::SaveUpstreamLink(link)];
         if !days.is_empty() {
-            changes.extend(ingest_usage::changes(self.ports, self.tenant, days).await?.0);
+            changes.extend(
+                ingest_usage::changes(self.ports, self.tenant, days).await.map_err(|e| e.to_string())?.0,
+            );
         }
-        self.ports.work.commit(Work { changes, audit: Vec::new() }).await?;
-        Ok(())
+        self.writer.commit(self.ports, Work { changes, audit: Vec::new() }).await
     }
+}
+
+/// Commits the tenants' units of work in groups (group commit). A tenant queues its work, then
+/// waits for the turn to write; whoever has the turn commits everything queued by then as one
+/// transaction. On SQLite a commit costs about as much as a tenant's rows, and the system and
+/// plan totals of a group's days are updated once: a first sync of 2,000 tenants took 6.5 s
+/// one transaction a tenant. The turn is taken inside the tenants' own futures, which the run
+/// keeps polling, so no write waits on a future that is not polled.
+#[derive(Default)]
+struct Writer {
+    queue: std::sync::Mutex<Queue>,
+    turn: futures_util::lock::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Queue {
+    next: u64,
+    waiting: Vec<(u64, Work)>,
+    /// Outcomes of written work not yet picked up by its tenant.
+    done: BTreeMap<u64, Result<(), String>>,
+}
+
+impl Writer {
+    /// Commits `work` alone or with others'; `Err` with the reason it could not be written.
+    async fn commit(&self, ports: &Ports, work: Work) -> Result<(), String> {
+        let ticket = {
+            let mut queue = self.lock();
+            queue.next += 1;
+            let ticket = queue.next;
+            queue.waiting.push((ticket, work));
+            ticket
+        };
+        loop {
+            if let Some(outcome) = self.lock().done.remove(&ticket) {
+                return outcome;
+            }
+            let _turn = self.turn.lock().await;
+            if let Some(outcome) = self.lock().done.remove(&ticket) {
+                return outcome;
+            }
+            let group = std::mem::take(&mut self.lock().waiting);
+            let outcomes = write_group(ports, group).await;
+            self.lock().done.extend(outcomes);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Writes a group in one transaction or, should that fail, each unit alone.
+async fn write_group(ports: &Ports, group: Vec<(u64, Work)>) -> Vec<(u64, Result<(), String>)> {
+    let together = merged(group.iter().map(|(_, work)| work));
+    if ports.work.commit(together).await.is_ok() {
+        return group.into_iter().map(|(ticket, _)| (ticket, Ok(()))).collect();
+    }
+    let mut outcomes = Vec::with_capacity(group.len());
+    for (ticket, work) in group {
+        outcomes.push((ticket, ports.work.commit(work).await.map_err(|e| e.to_string())));
+    }
+    outcomes
+}
+
+/// One unit of work doing all of `works`, their usage days recorded in one change.
+fn merged<'a>(works: impl Iterator<Item = &'a Work>) -> Work {
+    let mut together = Work::default();
+    let mut days = Vec::new();
+    for work in works {
+        for change in &work.changes {
+            match change {
+                Change::RecordUsage(d) => days.extend_from_slice(d),
+                other => together.changes.push(other.clone()),
+            }
+        }
+        together.audit.extend(work.audit.iter().cloned());
+    }
+    if !days.is_empty() {
+        together.changes.push(Change::RecordUsage(days));
+    }
+    together
 }
 
 /// What the upstream needs to be told about a tenant.

@@ -239,3 +239,51 @@ fn ports_running() -> MockPorts {
     });
     m
 }
+
+fn link_work(n: u8) -> Work {
+    let mut link = UpstreamLink::new(TenantId::from_uuid(Uuid::from_bytes([n; 16])));
+    link.last_error = Some(format!("tenant {n}"));
+    let day = DailyUsage {
+        tenant_id: link.tenant,
+        ..stats_day(NOW.date(), u64::from(n)).to_usage(link.tenant).expect("day")
+    };
+    Work { changes: vec![Change::SaveUpstreamLink(link), Change::RecordUsage(vec![day])], audit: Vec::new() }
+}
+
+#[test]
+fn a_group_is_one_work_with_its_days_together() {
+    let together = merged([link_work(1), link_work(2)].iter());
+    let [Change::SaveUpstreamLink(a), Change::SaveUpstreamLink(b), Change::RecordUsage(days)] =
+        &together.changes[..]
+    else {
+        panic!("{:?}", together.changes)
+    };
+    assert_eq!((a.last_error.as_deref(), b.last_error.as_deref()), (Some("tenant 1"), Some("tenant 2")));
+    assert_eq!(days.len(), 2);
+}
+
+#[tokio::test]
+async fn a_group_that_cannot_be_written_is_written_tenant_by_tenant() {
+    let mut m = MockPorts::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    m.work.expect_commit().times(3).returning(move |w| {
+        let links = w.changes.iter().filter(|c| matches!(c, Change::SaveUpstreamLink(_))).count();
+        log.lock().expect("lock").push(links);
+        // The group (two links) fails, and so does tenant 2 alone.
+        let tenant_2 = w
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::SaveUpstreamLink(l) if l.last_error.as_deref() == Some("tenant 2")));
+        if links > 1 || tenant_2 {
+            Err(StoreError::backend(std::io::Error::other("disk full")))
+        } else {
+            Ok(())
+        }
+    });
+    let ports = m.ports();
+    let outcomes = write_group(&ports, vec![(1, link_work(1)), (2, link_work(2))]).await;
+    assert_eq!(*seen.lock().expect("lock"), [2, 1, 1]);
+    assert_eq!(outcomes[0], (1, Ok(())));
+    assert!(matches!(&outcomes[1], (2, Err(e)) if e.contains("disk full")), "{outcomes:?}");
+}
