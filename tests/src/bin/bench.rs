@@ -46,7 +46,7 @@ use gatehouse_adapters::wiring::{Migrate, install_crypto_provider, wire};
 use serde_json::json;
 
 use crate::database::BenchDb;
-use crate::load::{Scenario, Target};
+use crate::load::{Credentials, Scenario, Target};
 use crate::options::Options;
 use crate::process::{CpuTimes, LOAD_THREADS, SERVER_THREADS, resident_mib};
 use crate::report::Report;
@@ -76,12 +76,20 @@ fn scenarios(opts: &Options, slugs: Vec<String>) -> Vec<Scenario> {
         Scenario {
             name: "tenants_list_filtered",
             target: Target::Fixed(format!("/tenants?plan=basic&status=active&{search}")),
+            credentials: Credentials::Session,
         },
         Scenario {
             name: "tenant_page",
             target: Target::OneOf { prefix: "/tenants/".into(), choices: Arc::new(slugs) },
+            credentials: Credentials::Session,
         },
-        Scenario { name: "dashboard", target: Target::Fixed("/".into()) },
+        Scenario { name: "dashboard", target: Target::Fixed("/".into()), credentials: Credentials::Session },
+        // 50 rows (the API's default page), filtered by plan and status.
+        Scenario {
+            name: "api_tenants_filtered",
+            target: Target::Fixed("/api/v1/tenants?plan=basic&status=active".into()),
+            credentials: Credentials::ApiKey,
+        },
     ]
 }
 
@@ -144,11 +152,13 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
     report.figure("first_run_and_login", started.elapsed().as_secs_f64() * 1000.0, "ms");
     let (idle, _) = resident_mib();
     report.figure("rss_idle", idle, "MiB");
+    let api_key = server.api_key().await?;
 
     let load = load::Settings {
         base: server.base.clone(),
         cookie: browser.cookie_header(),
         user_agent: "TestBrowser/1.0".into(),
+        api_key,
         connections: opts.connections.max(1),
         warmup: Duration::from_secs(opts.warmup),
         measure: Duration::from_secs(opts.seconds()),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use reqwest::header::{COOKIE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue, USER_AGENT};
 
 /// Which pages a scenario asks for.
 #[derive(Debug, Clone)]
@@ -31,11 +31,21 @@ impl Target {
     }
 }
 
+/// How a scenario's requests prove who sends them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// The logged-in owner's session cookie, as a browser sends it (the panel).
+    Session,
+    /// `Authorization: Bearer` with the operator API key (the JSON API).
+    ApiKey,
+}
+
 /// One page under load.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: &'static str,
     pub target: Target,
+    pub credentials: Credentials,
 }
 
 /// How to drive load.
@@ -45,6 +55,8 @@ pub struct Settings {
     /// The logged-in owner's `Cookie` header and `User-Agent` (the session is bound to it).
     pub cookie: String,
     pub user_agent: String,
+    /// An operator API key of every scope, for [`Credentials::ApiKey`].
+    pub api_key: String,
     pub connections: usize,
     pub warmup: Duration,
     pub measure: Duration,
@@ -118,7 +130,7 @@ pub async fn run(
     let until = measure_from + settings.measure;
     let mut workers = Vec::with_capacity(settings.connections);
     for index in 0..settings.connections {
-        let client = client(settings)?;
+        let client = client(settings, scenario.credentials)?;
         let (base, target) = (settings.base.clone(), scenario.target.clone());
         let mut rng = 0x5eed_u64 ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         workers.push(load.spawn(async move {
@@ -166,12 +178,17 @@ pub async fn run(
     Ok(total)
 }
 
-/// A client of one connection: the session cookie on every request, redirects not followed
+/// A client of one connection: the credentials on every request, redirects not followed
 /// (a redirect to /login means the session was lost, and counts as an error).
-fn client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
+fn client(settings: &Settings, credentials: Credentials) -> anyhow::Result<reqwest::Client> {
     let mut headers = HeaderMap::new();
-    headers.insert(COOKIE, HeaderValue::from_str(&settings.cookie)?);
     headers.insert(USER_AGENT, HeaderValue::from_str(&settings.user_agent)?);
+    match credentials {
+        Credentials::Session => headers.insert(COOKIE, HeaderValue::from_str(&settings.cookie)?),
+        Credentials::ApiKey => {
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {}", settings.api_key))?)
+        }
+    };
     Ok(reqwest::Client::builder()
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())

@@ -10,6 +10,9 @@ use gatehouse_adapters::config::Settings;
 use gatehouse_adapters::storage::Storage;
 use gatehouse_adapters::wiring::{Migrate, wire};
 use gatehouse_application::Ports;
+use gatehouse_application::manage_api_keys::{self, CreateApiKey};
+use gatehouse_domain::api_key::MAX_RATE_PER_MINUTE;
+use gatehouse_domain::{Actor, Permission};
 use gatehouse_tests::app::{Browser, first_run_on};
 use gatehouse_web::{AppState, build_router};
 use reqwest::header::HeaderMap;
@@ -61,6 +64,20 @@ impl Server {
         let home = browser.get("/").await;
         ensure!(home.status == 200, "the logged-in owner's dashboard answered {}", home.status);
         Ok(browser)
+    }
+
+    /// An operator API key of every scope, with a rate limit the load cannot reach, created by
+    /// the use case the panel's and the CLI's "create key" call.
+    pub async fn api_key(&self) -> anyhow::Result<String> {
+        let request = CreateApiKey {
+            name: "bench".into(),
+            scopes: Permission::ALL.iter().copied().collect(),
+            tenants: Vec::new(),
+            expires_at: None,
+            rate_per_minute: Some(MAX_RATE_PER_MINUTE),
+        };
+        let (_, text) = manage_api_keys::create(&self.ports, &Actor::cli("bench"), request).await?;
+        Ok(text.expose().to_owned())
     }
 
     /// Graceful shutdown, then the database pool closed.
