@@ -296,7 +296,7 @@ async fn heartbeats_due_while_tenants_are_in_flight_do_not_stall_the_run(backend
     let started = sync_tenants::begin(&app.ports, &Actor::cli("test"), request).await.expect("begun");
     let advance = |_: sync_tenants::Progress<'_>| app.clock.advance(Duration::seconds(6));
     let run = started.run(&app.ports, &advance);
-    let summary = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+    let summary = tokio::time::timeout(std::time::Duration::from_mins(1), run)
         .await
         .expect("the run finished instead of stalling on its heartbeat");
     assert!(summary.succeeded(), "{summary:?}");
