@@ -440,6 +440,29 @@ pub fn push_counters<DB: sqlx::Database>(
         .push_bind(c.response_ms_weighted);
 }
 
+/// Binds a `usage_daily` row of `d` (its counters `c`) in the table's column order: tenant,
+/// day, the seven counts, the mean response time.
+pub fn push_day<DB: sqlx::Database>(
+    row: &mut sqlx::query_builder::Separated<'_, DB, &'static str>,
+    d: &DailyUsage,
+    c: &Counters,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Date: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    row.push_bind(d.tenant_id.as_uuid())
+        .push_bind(d.day)
+        .push_bind(c.auth_attempts)
+        .push_bind(c.auth_successes)
+        .push_bind(c.auth_failures)
+        .push_bind(c.active_users)
+        .push_bind(c.api_calls)
+        .push_bind(c.sms_sent)
+        .push_bind(c.emails_sent)
+        .push_bind(i64::from(d.avg_response_ms));
+}
+
 /// A `usage_daily` row.
 #[derive(Debug, sqlx::FromRow)]
 pub struct UsageRow {

@@ -14,7 +14,9 @@ macro_rules! usage {
 
         use sqlx::QueryBuilder;
 
-        use $crate::storage::rows::{ADD_COUNTERS, Counters, SystemRow, UsageRow, backend, columns, push_counters};
+        use $crate::storage::rows::{
+            ADD_COUNTERS, Counters, SystemRow, UsageRow, backend, columns, push_counters, push_day,
+        };
         use $crate::storage::shared::Lock;
 
         use super::panel;
@@ -135,18 +137,7 @@ macro_rules! usage {
                     "INSERT INTO usage_daily (tenant_id, day, auth_attempts, auth_successes, auth_failures, \
                      active_users, api_calls, sms_sent, emails_sent, avg_response_ms) ",
                 );
-                qb.push_values(chunk.iter().zip(&counters), |mut row, (d, c)| {
-                    row.push_bind(d.tenant_id.as_uuid())
-                        .push_bind(d.day)
-                        .push_bind(c.auth_attempts)
-                        .push_bind(c.auth_successes)
-                        .push_bind(c.auth_failures)
-                        .push_bind(c.active_users)
-                        .push_bind(c.api_calls)
-                        .push_bind(c.sms_sent)
-                        .push_bind(c.emails_sent)
-                        .push_bind(i64::from(d.avg_response_ms));
-                });
+                qb.push_values(chunk.iter().zip(&counters), |mut row, (d, c)| push_day(&mut row, d, c));
                 qb.push(
                     " ON CONFLICT (tenant_id, day) DO UPDATE SET auth_attempts = excluded.auth_attempts, \
                      auth_successes = excluded.auth_successes, auth_failures = excluded.auth_failures, \

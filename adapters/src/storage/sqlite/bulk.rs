@@ -9,7 +9,7 @@ use gatehouse_domain::{AuditEvent, DailyUsage, Tenant};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{SqliteStore, audit, usage};
-use crate::storage::rows::{Counters, TenantValues, Ts, backend, span, write_error};
+use crate::storage::rows::{Counters, TenantValues, Ts, backend, push_day, span, write_error};
 
 /// SQLite's default limit of bound parameters per statement (3.32+), with room to spare.
 const MAX_PARAMS: usize = 32_000;
@@ -95,18 +95,7 @@ async fn insert_usage(conn: &mut SqliteConnection, usage: &[DailyUsage]) -> Resu
             "INSERT INTO usage_daily (tenant_id, day, auth_attempts, auth_successes, auth_failures, \
              active_users, api_calls, sms_sent, emails_sent, avg_response_ms) ",
         );
-        qb.push_values(counters, |mut row, (d, c)| {
-            row.push_bind(d.tenant_id.as_uuid())
-                .push_bind(d.day)
-                .push_bind(c.auth_attempts)
-                .push_bind(c.auth_successes)
-                .push_bind(c.auth_failures)
-                .push_bind(c.active_users)
-                .push_bind(c.api_calls)
-                .push_bind(c.sms_sent)
-                .push_bind(c.emails_sent)
-                .push_bind(i64::from(d.avg_response_ms));
-        });
+        qb.push_values(counters, |mut row, (d, c)| push_day(&mut row, d, &c));
         qb.build().execute(&mut *conn).await.map_err(backend)?;
     }
     Ok(())
