@@ -534,10 +534,10 @@ impl Writer {
     }
 }
 
-/// Writes a group in one transaction or, should that fail, each unit alone.
+/// Writes a group in one transaction or, should that fail, each unit alone. A group of one is
+/// written once, as it is.
 async fn write_group(ports: &Ports, group: Vec<(u64, Work)>) -> Vec<(u64, Result<(), String>)> {
-    let together = merged(group.iter().map(|(_, work)| work));
-    if ports.work.commit(together).await.is_ok() {
+    if group.len() > 1 && ports.work.commit(merged(group.iter().map(|(_, work)| work))).await.is_ok() {
         return group.into_iter().map(|(ticket, _)| (ticket, Ok(()))).collect();
     }
     let mut outcomes = Vec::with_capacity(group.len());

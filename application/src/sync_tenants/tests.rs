@@ -287,3 +287,15 @@ async fn a_group_that_cannot_be_written_is_written_tenant_by_tenant() {
     assert_eq!(outcomes[0], (1, Ok(())));
     assert!(matches!(&outcomes[1], (2, Err(e)) if e.contains("disk full")), "{outcomes:?}");
 }
+
+#[tokio::test]
+async fn a_group_of_one_is_written_once() {
+    let mut m = MockPorts::new();
+    m.work.expect_commit().times(1).returning(|w| {
+        assert_eq!(w.changes, link_work(1).changes, "the unit as it is");
+        Err(StoreError::backend(std::io::Error::other("disk full")))
+    });
+    let ports = m.ports();
+    let outcomes = write_group(&ports, vec![(7, link_work(1))]).await;
+    assert!(matches!(&outcomes[..], [(7, Err(e))] if e.contains("disk full")), "{outcomes:?}");
+}
