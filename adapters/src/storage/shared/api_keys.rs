@@ -49,18 +49,7 @@ macro_rules! api_keys {
             }
 
             async fn touch(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError> {
-                // Only forwards: a slow request finishing late must not move the time back.
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "UPDATE api_keys SET last_used_at = $2 \
-                     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
-                )
-                .bind(id.as_uuid())
-                .bind(Ts::new(at))
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                tx.commit().await.map_err(backend)
+                touch_key(self, "api_keys", id.as_uuid(), at).await
             }
 
             async fn tenant_keys(&self, tenant: TenantId) -> Result<Vec<TenantApiKey>, StoreError> {
@@ -87,18 +76,24 @@ macro_rules! api_keys {
             }
 
             async fn touch_tenant_key(&self, id: TenantKeyId, at: OffsetDateTime) -> Result<(), StoreError> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "UPDATE tenant_api_keys SET last_used_at = $2 \
-                     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
-                )
-                .bind(id.as_uuid())
+                touch_key(self, "tenant_api_keys", id.as_uuid(), at).await
+            }
+        }
+
+        /// Records the use of key `id` of `table` (`api_keys` or `tenant_api_keys`), only
+        /// forwards: a slow request finishing late must not move the time back.
+        async fn touch_key(store: &$store, table: &'static str, id: uuid::Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
+            let mut tx = store.begin_write().await?;
+            let sql = format!(
+                "UPDATE {table} SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
                 .bind(Ts::new(at))
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                tx.commit().await.map_err(backend)
-            }
+            tx.commit().await.map_err(backend)
         }
 
         /// `NotFound` when a conditional statement changed no row.
