@@ -9,10 +9,10 @@
 //!   shows after at most [`ROLLUP_TTL`].
 //! - **System settings**, read by every request's session check: kept for at most
 //!   [`SETTINGS_TTL`] and dropped when this process saves settings.
-//! - **Searched tenant lists**: the sorted ids of every match and the rows of the pages shown,
-//!   kept while the database's tenant-list version (bumped in the same transaction as every
-//!   write of tenants, by triggers, whichever process writes) is the one they were read at —
-//!   exact, never stale.
+//! - **Tenant lists**: for a search, the sorted ids of every match and the rows of the pages
+//!   shown; for any other list, the pages shown with their totals. Kept while the database's
+//!   tenant-list version (bumped in the same transaction as every write of tenants, by
+//!   triggers, whichever process writes) is the one they were read at — exact, never stale.
 //!
 //! Every write transaction counts itself in [`ReadCache::written`] after it commits; a reader
 //! notes the count before it reads, and keeps its answer only under that count, so an answer
@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use gatehouse_application::ports::{
-    Page, StoreError, TenantCount, TenantMonthUsage, TenantQuery, TenantSummary,
+    Page, StoreError, TenantCount, TenantMonthUsage, TenantPage, TenantQuery, TenantSummary,
 };
 use gatehouse_domain::settings::SystemSettings;
 use gatehouse_domain::{Month, UsageTotals};
@@ -40,6 +40,9 @@ pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
 pub const SEARCH_KEEP_MAX: usize = 10_000;
 /// How many different searches are kept (the least recently used goes first).
 const SEARCHES_KEPT: usize = 32;
+/// How many pages of lists whose matches are not kept are kept (the least recently used goes
+/// first): at most 500 rows each, so a few megabytes at worst.
+const LIST_PAGES_KEPT: usize = 32;
 
 /// The in-memory answers of one storage handle.
 #[derive(Debug, Default)]
@@ -54,6 +57,7 @@ pub struct ReadCache {
     pub top_tenants: Slot<(Month, u32), Vec<TenantMonthUsage>>,
     pub near_quota: Slot<(Month, u32), Vec<TenantMonthUsage>>,
     pub searches: Searches,
+    pub list_pages: ListPages,
 }
 
 impl ReadCache {
@@ -218,6 +222,36 @@ impl Searches {
     }
 }
 
+/// The pages of tenant lists whose matches are not kept — lists without a search, searches of
+/// more than [`SEARCH_KEEP_MAX`] — with their totals, each valid at one tenant-list version
+/// only. An API client or an open panel asking for the same filtered page again costs a version
+/// read instead of the page's query (docs/performance.md).
+#[derive(Debug, Default)]
+pub struct ListPages(Mutex<Vec<(TenantQuery, i64, Arc<TenantPage>)>>);
+
+impl ListPages {
+    /// The page `query` asks for, shown at `version`, if kept.
+    pub fn get(&self, query: &TenantQuery, version: i64) -> Option<Arc<TenantPage>> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = kept.iter().position(|(q, v, _)| *v == version && q == query)?;
+        // Most recently used last.
+        let entry = kept.remove(at);
+        let page = Arc::clone(&entry.2);
+        kept.push(entry);
+        Some(page)
+    }
+
+    /// Keeps the page `query` asked for, read at `version` (dropping pages of older versions).
+    pub fn put(&self, query: &TenantQuery, version: i64, page: Arc<TenantPage>) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.retain(|(q, v, _)| *v == version && q != query);
+        if kept.len() >= LIST_PAGES_KEPT {
+            kept.remove(0);
+        }
+        kept.push((query.clone(), version, page));
+    }
+}
+
 /// Whether two queries list the same tenants in the same order (their windows may differ).
 fn same_search(a: &TenantQuery, b: &TenantQuery) -> bool {
     a.plan == b.plan
@@ -235,6 +269,27 @@ mod tests {
 
     fn ok(n: u32) -> impl Future<Output = Result<u32, StoreError>> {
         std::future::ready(Ok(n))
+    }
+
+    #[test]
+    fn list_pages_are_kept_per_version_and_window() {
+        let pages = ListPages::default();
+        let q = TenantQuery::default();
+        let page = |total| Arc::new(TenantPage { items: Vec::new(), total });
+        pages.put(&q, 7, page(3));
+        assert_eq!(pages.get(&q, 7).map(|p| p.total), Some(3));
+        assert!(pages.get(&q, 8).is_none(), "another version");
+        let next = TenantQuery { page: Page { limit: 50, offset: 50 }, ..q.clone() };
+        assert!(pages.get(&next, 7).is_none(), "another window");
+        pages.put(&q, 8, page(4));
+        assert!(pages.get(&q, 7).is_none(), "older versions are dropped");
+        assert_eq!(pages.get(&q, 8).map(|p| p.total), Some(4));
+        let numbered = |n: u64| TenantQuery { page: Page { limit: 50, offset: n * 50 }, ..q.clone() };
+        for n in 1..=u64::try_from(LIST_PAGES_KEPT).expect("small") {
+            pages.put(&numbered(n), 8, page(n));
+        }
+        assert!(pages.get(&q, 8).is_none(), "the least recently used went first");
+        assert_eq!(pages.get(&numbered(1), 8).map(|p| p.total), Some(1));
     }
 
     #[tokio::test]

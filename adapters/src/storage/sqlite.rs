@@ -102,6 +102,13 @@ impl SqliteStore {
     /// writer, so no row can be claimed twice.
     const SKIP_LOCKED: &'static str = "";
 
+    /// `+`, written before the plan and status columns of a list with many matches: a term no
+    /// index serves, which leaves the planner the sort order's index to walk. Without per-value
+    /// statistics (see [`forget_value_samples`]) it cannot tell 25,000 matches from 100, and read
+    /// them all through the status index and sorted them: 150 ms a page at 100,000 tenants, 1 ms
+    /// along the name index (docs/performance.md).
+    const ALONG_ORDER: &'static str = "+";
+
     /// A write transaction holding SQLite's write lock from its first statement, begun when
     /// this process's earlier writers are done.
     async fn begin_write(&self) -> Result<WriteTx<Sqlite>, StoreError> {

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use gatehouse_adapters::Storage;
-use gatehouse_application::ports::{Change, Page, TenantQuery, Work};
+use gatehouse_application::ports::{Change, Page, SortDirection, TenantQuery, TenantSort, Work};
 use gatehouse_domain::{AuditKind, Plan, Tenant, TenantId, TenantName, TenantStatus};
 use gatehouse_tests::TestDb;
 use gatehouse_tests::fixtures::{event, host, now, tenant};
@@ -21,6 +21,7 @@ contract!(
     search_follows_domain_changes_and_renames,
     search_finds_bulk_loaded_tenants,
     totals_are_exact_with_and_without_filters,
+    filtered_pages_are_the_same_whichever_way_they_are_found,
 );
 
 /// Tenants whose fields hold upper case, wildcards, FTS syntax and an internationalised domain.
@@ -297,4 +298,105 @@ async fn totals_are_exact_with_and_without_filters(db: &TestDb) {
         .expect("plan");
     assert_eq!(s.tenants.list(&free).await.expect("list").total, before - 1);
     assert_eq!(s.tenants.list(&TenantQuery::default()).await.expect("list").total, 25);
+}
+
+/// A list filtered by plan and status reads its few matches through the filters' indexes, and
+/// walks its sort order's index when there are many (a thousand or more: `filters::FEW_MATCHES`
+/// in the adapters). Either way, every page in every order is the unfiltered list's order with
+/// the others left out, and a change shows on the next read (the pages are kept per version).
+async fn filtered_pages_are_the_same_whichever_way_they_are_found(db: &TestDb) {
+    let s = &db.storage;
+    let tenants: Vec<Tenant> = (0..1_300_usize)
+        .map(|i| {
+            let plan = if i % 13 == 0 { Plan::Premium } else { Plan::Basic };
+            let mut t = tenant(
+                &format!("Walk {}", (i * 7_919) % 1_300),
+                &format!("walk-{i}"),
+                plan,
+                &[&format!("w{i}.example")],
+                0,
+            );
+            if i % 10 != 0 {
+                t.change_status(
+                    TenantStatus::Active,
+                    None,
+                    now() + Duration::seconds(i64::try_from(i).expect("small")),
+                )
+                .expect("activate");
+            }
+            t
+        })
+        .collect();
+    s.bulk.load(&tenants, &[], event(AuditKind::DemoSeeded, None)).await.expect("load");
+    let status_of = |id: TenantId| tenants.iter().find(|t| t.id == id).map(|t| (t.plan, t.status));
+    for sort in
+        [TenantSort::Name, TenantSort::Slug, TenantSort::Created, TenantSort::Plan, TenantSort::Status]
+    {
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            let listed = |plan, status, page| TenantQuery {
+                plan,
+                status,
+                sort,
+                direction,
+                page,
+                ..TenantQuery::default()
+            };
+            let mut order = Vec::new();
+            for offset in [0, 500, 1_000] {
+                let page =
+                    s.tenants.list(&listed(None, None, Page { limit: 500, offset })).await.expect("list");
+                order.extend(page.items.iter().map(|i| i.id));
+            }
+            assert_eq!(order.len(), 1_300, "{sort:?} {direction:?}");
+            // basic + active: 1,080 (walked); basic: 1,200; premium + pending: 10 (indexed).
+            for (plan, status) in [
+                (Some(Plan::Basic), Some(TenantStatus::Active)),
+                (Some(Plan::Basic), None),
+                (None, Some(TenantStatus::Active)),
+                (Some(Plan::Premium), Some(TenantStatus::Pending)),
+                (Some(Plan::Premium), None),
+            ] {
+                let want: Vec<TenantId> = order
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        let (p, st) = status_of(*id).expect("loaded");
+                        plan.is_none_or(|want| p == want) && status.is_none_or(|want| st == want)
+                    })
+                    .collect();
+                for page in [
+                    Page { limit: 50, offset: 0 },
+                    Page { limit: 7, offset: 993 },
+                    Page { limit: 50, offset: 1_190 },
+                ] {
+                    let got = s.tenants.list(&listed(plan, status, page)).await.expect("list");
+                    let window: Vec<TenantId> = want
+                        .iter()
+                        .skip(usize::try_from(page.offset).expect("small"))
+                        .take(usize::try_from(page.limit).expect("small"))
+                        .copied()
+                        .collect();
+                    let ids: Vec<TenantId> = got.items.iter().map(|i| i.id).collect();
+                    assert_eq!(ids, window, "{plan:?} {status:?} {sort:?} {direction:?} {page:?}");
+                    assert_eq!(got.total, u64::try_from(want.len()).expect("small"));
+                }
+            }
+        }
+    }
+    // A kept page is read again after a change.
+    let basic_active = TenantQuery {
+        plan: Some(Plan::Basic),
+        status: Some(TenantStatus::Active),
+        page: Page { limit: 50, offset: 0 },
+        ..TenantQuery::default()
+    };
+    let before = s.tenants.list(&basic_active).await.expect("list");
+    let first = before.items[0].id;
+    let mut t = s.tenants.get(first).await.expect("get").expect("some");
+    t.change_status(TenantStatus::Suspended, Some("test"), now()).expect("suspend");
+    save(s, &t).await.expect("save");
+    let after = s.tenants.list(&basic_active).await.expect("list");
+    assert_eq!(after.total, before.total - 1);
+    assert!(after.items.iter().all(|i| i.id != first), "the suspended tenant left the page");
+    assert_eq!(after.items[0].id, before.items[1].id);
 }

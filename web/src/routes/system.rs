@@ -2,6 +2,8 @@
 //! configuration with secrets masked, the upstream connection and its recent calls, and the
 //! tenant sync ("Sync now", `sync:run`, and the recent runs).
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -77,7 +79,7 @@ async fn sync_now(State(state): State<AppState>, Full(auth): Full) -> Result<Res
 /// Runs a begun sync on its own task: the request that started it does not wait. (A server
 /// stopped meanwhile leaves the run's record open until its lease runs out; every tenant it
 /// finished is committed.)
-pub fn run_in_background(ports: Ports, started: Started) {
+pub fn run_in_background(ports: Arc<Ports>, started: Started) {
     tokio::spawn(async move {
         let summary = started.run(&ports, &|_| {}).await;
         let c = summary.counts;

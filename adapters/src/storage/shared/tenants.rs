@@ -69,40 +69,58 @@ macro_rules! tenants {
                 Ok(id.map(TenantId::from_uuid))
             }
 
-            /// A searched list reads what its search matches once per tenant-list version: the
-            /// sorted ids of every match, kept in the [`ReadCache`](crate::storage::cache::ReadCache)
-            /// with the rows of the pages shown, so paging through it costs a version read and the
-            /// new page's rows, and asking again the version read alone.
-            /// Lists that are not searched, and searches with more matches than are worth
-            /// keeping, are paged and counted in SQL.
+            /// A list is read once per tenant-list version and kept in the
+            /// [`ReadCache`](crate::storage::cache::ReadCache), so asking again costs a version
+            /// read. A search keeps the sorted ids of every match with the rows of the pages
+            /// shown, so paging through it costs the new page's rows. Other lists, and searches
+            /// with more matches than are worth keeping, are paged and counted in SQL, and keep
+            /// the pages shown.
             async fn list(&self, query: &TenantQuery) -> Result<TenantPage, StoreError> {
-                if filters::search_text(query).is_none() {
-                    return page_in_sql(self, query).await;
-                }
                 let version: i64 = sqlx::query_scalar("SELECT version FROM tenant_list_version WHERE id = 1")
                     .fetch_one(&self.pool)
                     .await
                     .map_err(backend)?;
-                let kept = match self.cache.searches.get(query, version) {
-                    Some(kept) => kept,
-                    None => {
-                        let matches = matching(self, query).await?;
-                        self.cache.searches.put(query, version, matches.clone());
-                        Kept { matches, page: None }
-                    }
-                };
-                let Matches::Ids(ids) = kept.matches else { return page_in_sql(self, query).await };
-                let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-                if let Some(rows) = kept.page {
-                    return Ok(TenantPage { items: rows.as_ref().clone(), total });
+                if let Some(page) = self.cache.list_pages.get(query, version) {
+                    return Ok(page.as_ref().clone());
                 }
-                let offset = usize::try_from(query.page.offset).unwrap_or(usize::MAX);
-                let limit = usize::try_from(query.page.limit).unwrap_or(usize::MAX);
-                let window: Vec<Uuid> = ids.iter().skip(offset).take(limit).copied().collect();
-                let items = summaries(self, &window, tenant_order(query.sort, query.direction)).await?;
-                self.cache.searches.put_page(query, version, Arc::new(items.clone()));
-                Ok(TenantPage { items, total })
+                if filters::search_text(query).is_some() {
+                    let kept = match self.cache.searches.get(query, version) {
+                        Some(kept) => kept,
+                        None => {
+                            let matches = matching(self, query).await?;
+                            self.cache.searches.put(query, version, matches.clone());
+                            Kept { matches, page: None }
+                        }
+                    };
+                    if let Matches::Ids(ids) = kept.matches {
+                        return searched_page(self, query, version, &ids, kept.page).await;
+                    }
+                }
+                let page = page_in_sql(self, query).await?;
+                self.cache.list_pages.put(query, version, Arc::new(page.clone()));
+                Ok(page)
             }
+        }
+
+        /// The window of a search whose matches are kept: its rows as shown before at `version`,
+        /// or read now and kept.
+        async fn searched_page(
+            store: &$store,
+            query: &TenantQuery,
+            version: i64,
+            ids: &[Uuid],
+            shown: Option<Arc<Vec<TenantSummary>>>,
+        ) -> Result<TenantPage, StoreError> {
+            let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+            if let Some(rows) = shown {
+                return Ok(TenantPage { items: rows.as_ref().clone(), total });
+            }
+            let offset = usize::try_from(query.page.offset).unwrap_or(usize::MAX);
+            let limit = usize::try_from(query.page.limit).unwrap_or(usize::MAX);
+            let window: Vec<Uuid> = ids.iter().skip(offset).take(limit).copied().collect();
+            let items = summaries(store, &window, tenant_order(query.sort, query.direction)).await?;
+            store.cache.searches.put_page(query, version, Arc::new(items.clone()));
+            Ok(TenantPage { items, total })
         }
 
         /// `WITH m AS MATERIALIZED (` the candidates of a searched list with their sort keys,
@@ -120,7 +138,7 @@ macro_rules! tenants {
         async fn matching(store: &$store, query: &TenantQuery) -> Result<Matches, StoreError> {
             // Gathered through the text index first, then sorted (see `page_in_sql`).
             let mut qb = QueryBuilder::<$db>::new(searched());
-            filters::tenants(&mut qb, query, <$store>::search_index);
+            filters::tenants(&mut qb, query, "", <$store>::search_index);
             qb.push(") SELECT id FROM m ORDER BY ").push(tenant_order(query.sort, query.direction));
             qb.push(filters::limit(u64::try_from(SEARCH_KEEP_MAX + 1).unwrap_or(u64::MAX)));
             let ids: Vec<Uuid> = qb.build_query_scalar().fetch_all(&store.pool).await.map_err(backend)?;
@@ -144,6 +162,13 @@ macro_rules! tenants {
 
         /// One page of a list and its total, in SQL.
         async fn page_in_sql(store: &$store, query: &TenantQuery) -> Result<TenantPage, StoreError> {
+            // The rollup's count comes first where it can: how many tenants match decides how
+            // the page finds them (see `filters::FEW_MATCHES`).
+            let counted = if filters::counted_by_rollup(query) { Some(count(store, query).await?) } else { None };
+            let filter_prefix = match counted {
+                Some(matches) if matches >= filters::FEW_MATCHES => <$store>::ALONG_ORDER,
+                _ => "",
+            };
             // The window is a list of ids, and only its rows get their domains: an OFFSET
             // skips rows after projecting them, so selecting the domain columns directly
             // ran their subqueries for every skipped row (650 ms at offset 50,000 on
@@ -156,7 +181,7 @@ macro_rules! tenants {
                 // sort key's index and filters, hoping to meet a page of matches early:
                 // 350 ms when they sort last.
                 qb.push(searched());
-                filters::tenants(&mut qb, query, <$store>::search_index);
+                filters::tenants(&mut qb, query, filter_prefix, <$store>::search_index);
                 qb.push(format!(
                     ") SELECT {} FROM tenants t WHERE t.id IN (SELECT id FROM m",
                     columns::SUMMARY
@@ -166,14 +191,14 @@ macro_rules! tenants {
                     "SELECT {} FROM tenants t WHERE t.id IN (SELECT id FROM tenants",
                     columns::SUMMARY
                 ));
-                filters::tenants(&mut qb, query, <$store>::search_index);
+                filters::tenants(&mut qb, query, filter_prefix, <$store>::search_index);
             }
             qb.push(" ORDER BY ").push(order);
             qb.push(filters::limit(query.page.limit));
             qb.push(" OFFSET ").push_bind(i64::try_from(query.page.offset).unwrap_or(i64::MAX));
             qb.push(") ORDER BY ").push(order);
             let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(&store.pool).await.map_err(backend)?;
-            let total = match page_total(query, rows.len()) {
+            let total = match counted.or_else(|| page_total(query, rows.len())) {
                 Some(total) => total,
                 None => count(store, query).await?,
             };
@@ -202,7 +227,7 @@ macro_rules! tenants {
             } else {
                 let source = if filters::search_text(query).is_some() { <$store>::SEARCH_SOURCE } else { "tenants" };
                 let mut qb = QueryBuilder::<$db>::new(format!("SELECT COUNT(*) FROM {source}"));
-                filters::tenants(&mut qb, query, <$store>::search_index);
+                filters::tenants(&mut qb, query, "", <$store>::search_index);
                 qb
             };
             let total: i64 = qb.build_query_scalar().fetch_one(&store.pool).await.map_err(backend)?;
