@@ -164,11 +164,16 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         measure: Duration::from_secs(opts.seconds()),
     };
     drop(browser);
+    // Pages that answered errors measured nothing: the run fails after its report is written.
+    let mut failed_pages = Vec::new();
     for scenario in scenarios(opts, seeded.slugs).into_iter().filter(|s| opts.runs(s.name)) {
         let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
         let outcome = load::run(load_runtime, &load, &scenario).await?;
         let cpu = CpuTimes::now().since(&cpu_before);
         report.scenario(scenario.name, &outcome, &cpu, wall.elapsed().as_secs_f64());
+        if outcome.errors_total() > 0 {
+            failed_pages.push(format!("{}: {:?}", scenario.name, outcome.errors));
+        }
     }
     if opts.runs("sync") {
         sync::run(&db.settings()?, opts, &mut report).await.context("the tenant sync")?;
@@ -182,5 +187,10 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
     let path = report.write(opts, seeded.usage_days)?;
     println!("wrote {}", path.display());
     drop(db);
+    anyhow::ensure!(
+        failed_pages.is_empty(),
+        "pages answered errors (status: count): {}",
+        failed_pages.join("; ")
+    );
     Ok(())
 }
