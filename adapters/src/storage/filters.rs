@@ -115,7 +115,6 @@ where
 pub fn outbox<DB>(qb: &mut QueryBuilder<DB>, q: &OutboxQuery)
 where
     DB: Database,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
     for<'a> &'static str: Encode<'a, DB> + Type<DB>,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
 {
@@ -134,5 +133,5 @@ where
             .push_bind(before)
             .push(")");
     }
-    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(q.limit.max(1)));
+    qb.push(" ORDER BY created_at DESC, id DESC").push(limit(q.limit.max(1)));
 }

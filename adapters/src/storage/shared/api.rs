@@ -139,16 +139,15 @@ macro_rules! api {
             async fn recent(&self, tenant: Option<TenantId>, limit: u32) -> Result<Vec<ApiLogEntry>, StoreError> {
                 const COLUMNS: &str = "SELECT at, key_id, tenant_id, method, path, status, duration_ms, request_id \
                                        FROM api_log";
+                let limit = $crate::storage::filters::limit(limit);
                 let rows: Vec<LogRow> = match tenant {
                     Some(t) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "{COLUMNS} WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2"
+                        "{COLUMNS} WHERE tenant_id = $1 ORDER BY id DESC{limit}"
                     )))
                     .bind(t.as_uuid())
-                    .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await,
-                    None => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} ORDER BY id DESC LIMIT $1")))
-                        .bind(i64::from(limit))
+                    None => sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} ORDER BY id DESC{limit}")))
                         .fetch_all(&self.pool)
                         .await,
                 }
