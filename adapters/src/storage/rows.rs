@@ -430,14 +430,25 @@ pub fn push_counters<DB: sqlx::Database>(
 ) where
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
+    push_counts(row, c);
+    row.push_bind(c.response_ms_weighted);
+}
+
+/// Binds the seven counts of `c` (everything but the response time), in the column order every
+/// usage table shares.
+fn push_counts<DB: sqlx::Database>(
+    row: &mut sqlx::query_builder::Separated<'_, DB, &'static str>,
+    c: &Counters,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
     row.push_bind(c.auth_attempts)
         .push_bind(c.auth_successes)
         .push_bind(c.auth_failures)
         .push_bind(c.active_users)
         .push_bind(c.api_calls)
         .push_bind(c.sms_sent)
-        .push_bind(c.emails_sent)
-        .push_bind(c.response_ms_weighted);
+        .push_bind(c.emails_sent);
 }
 
 /// Binds a `usage_daily` row of `d` (its counters `c`) in the table's column order: tenant,
@@ -451,16 +462,9 @@ pub fn push_day<DB: sqlx::Database>(
     for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> Date: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
-    row.push_bind(d.tenant_id.as_uuid())
-        .push_bind(d.day)
-        .push_bind(c.auth_attempts)
-        .push_bind(c.auth_successes)
-        .push_bind(c.auth_failures)
-        .push_bind(c.active_users)
-        .push_bind(c.api_calls)
-        .push_bind(c.sms_sent)
-        .push_bind(c.emails_sent)
-        .push_bind(i64::from(d.avg_response_ms));
+    row.push_bind(d.tenant_id.as_uuid()).push_bind(d.day);
+    push_counts(row, c);
+    row.push_bind(i64::from(d.avg_response_ms));
 }
 
 /// A `usage_daily` row.

@@ -34,7 +34,6 @@ where
     DB: Database,
     for<'a> i64: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> &'static str: Encode<'a, DB> + Type<DB>,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
     for<'a> Ts: Encode<'a, DB> + Type<DB>,
 {
@@ -72,7 +71,6 @@ where
     DB: Database,
     for<'a> i64: Encode<'a, DB> + Type<DB>,
     for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> &'static str: Encode<'a, DB> + Type<DB>,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
     for<'a> Ts: Encode<'a, DB> + Type<DB>,
 {
@@ -126,11 +124,9 @@ where
 /// kind index cost 3 ms a call (docs/performance.md).
 fn fixed_word<DB: Database>(qb: &mut QueryBuilder<DB>, column: &str, lead: &str, word: &'static str) {
     debug_assert!(word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
-    if column == lead {
-        qb.push(format!(" AND {column} >= '{word}' AND {column} <= '{word}'"));
-    } else {
-        qb.push(format!(" AND {column} = '{word}'"));
-    }
+    compare(qb, column, lead, |qb| {
+        qb.push(format!("'{word}'"));
+    });
 }
 
 /// ` AND column = value`, or for the leading column the same as a range of one value.
@@ -140,10 +136,25 @@ where
     T: Clone + 'static,
     for<'a> T: Encode<'a, DB> + Type<DB>,
 {
+    compare(qb, column, lead, |qb| {
+        qb.push_bind(value.clone());
+    });
+}
+
+/// ` AND column = <value>`, or for the leading column ` AND column >= <value> AND column <=
+/// <value>` (see the module documentation), `value` writing the value each time.
+fn compare<DB: Database>(
+    qb: &mut QueryBuilder<DB>,
+    column: &str,
+    lead: &str,
+    value: impl Fn(&mut QueryBuilder<DB>),
+) {
     if column == lead {
-        qb.push(format!(" AND {column} >= ")).push_bind(value.clone());
-        qb.push(format!(" AND {column} <= ")).push_bind(value);
+        qb.push(format!(" AND {column} >= "));
+        value(qb);
+        qb.push(format!(" AND {column} <= "));
     } else {
-        qb.push(format!(" AND {column} = ")).push_bind(value);
+        qb.push(format!(" AND {column} = "));
     }
+    value(qb);
 }

@@ -28,7 +28,7 @@ macro_rules! panel {
         use $crate::storage::filters;
         use $crate::storage::rows::{
             BillingRowRow, CountDeltas, Counters, MONTH_USAGE, MonthDelta, MonthUsageRow, PlanDayRow,
-            TenantCountRow, Ts, ADD_COUNTERS, auth_quota, backend, columns, push_counters, sum_by_day_and_plan,
+            TenantCountRow, Ts, auth_quota, backend, columns, sum_by_day_and_plan,
         };
 
         #[async_trait]
@@ -177,21 +177,17 @@ macro_rules! panel {
             conn: &mut $conn,
             deltas: &BTreeMap<(Date, &'static str), Counters>,
         ) -> Result<(), StoreError> {
-            let deltas: Vec<_> = deltas.iter().collect();
-            // 10 parameters a row; 1,000 rows stay under both databases' limits.
-            for chunk in deltas.chunks(1_000) {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO usage_plan_daily AS s (day, plan, auth_attempts, auth_successes, auth_failures, \
-                     active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) ",
-                );
-                qb.push_values(chunk, |mut row, ((day, plan), delta)| {
+            super::usage::add_totals(
+                conn,
+                "usage_plan_daily AS s (day, plan, auth_attempts, auth_successes, auth_failures, \
+                 active_users, api_calls, sms_sent, emails_sent, response_ms_weighted)",
+                "day, plan",
+                deltas,
+                |row, (day, plan)| {
                     row.push_bind(*day).push_bind(*plan);
-                    push_counters(&mut row, delta);
-                });
-                qb.push(format!(" ON CONFLICT (day, plan) DO UPDATE SET {}", ADD_COUNTERS));
-                qb.build().execute(&mut *conn).await.map_err(backend)?;
-            }
-            Ok(())
+                },
+            )
+            .await
         }
 
         /// Recomputes one tenant's month from its daily rows (at most 31, by primary key).

@@ -30,17 +30,7 @@ macro_rules! usage {
             }
 
             async fn daily(&self, tenant: TenantId, from: Date, to: Date) -> Result<Vec<DailyUsage>, StoreError> {
-                let sql = format!(
-                    "SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
-                    columns::USAGE
-                );
-                let rows: Vec<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(tenant.as_uuid())
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(backend)?;
+                let rows = days_between(tenant, from, to).fetch_all(&self.pool).await.map_err(backend)?;
                 rows.into_iter().map(DailyUsage::try_from).collect()
             }
 
@@ -90,17 +80,7 @@ macro_rules! usage {
                 ranges.entry(tenant).and_modify(|r| r.1 = day).or_insert((day, day));
             }
             for (&tenant, &(from, to)) in &ranges {
-                let sql = format!(
-                    "SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day >= $2 AND day <= $3",
-                    columns::USAGE
-                );
-                let rows: Vec<UsageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(tenant.as_uuid())
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(backend)?;
+                let rows = days_between(tenant, from, to).fetch_all(&mut *conn).await.map_err(backend)?;
                 for row in rows {
                     let stored = DailyUsage::try_from(row)?;
                     old.insert((tenant, stored.day), Counters::of(&stored)?);
@@ -163,22 +143,55 @@ macro_rules! usage {
             panel::add_loaded(conn, tenants, usage).await
         }
 
-        /// Adds each day's change to the system-wide totals, many days a statement. (The old
-        /// values are qualified with the table name: PostgreSQL finds a bare column name
-        /// ambiguous next to `excluded`.)
+        /// The stored `usage_daily` rows of `tenant` from `from` to `to`, in order.
+        fn days_between(
+            tenant: TenantId,
+            from: Date,
+            to: Date,
+        ) -> sqlx::query::QueryAs<'static, $db, UsageRow, <$db as sqlx::Database>::Arguments> {
+            let sql = format!(
+                "SELECT {} FROM usage_daily WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+                columns::USAGE
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.as_uuid()).bind(from).bind(to)
+        }
+
+        /// Adds each day's change to the system-wide totals, many days a statement.
         pub(super) async fn add_to_system(conn: &mut $conn, deltas: &BTreeMap<Date, Counters>) -> Result<(), StoreError> {
+            add_totals(
+                conn,
+                "usage_system_daily AS s (day, auth_attempts, auth_successes, auth_failures, active_users, \
+                 api_calls, sms_sent, emails_sent, response_ms_weighted)",
+                "day",
+                deltas,
+                |row, day| {
+                    row.push_bind(*day);
+                },
+            )
+            .await
+        }
+
+        /// Adds each change in `deltas` to the stored counters of its key: `INSERT INTO
+        /// <into> … ON CONFLICT (<conflict>)` adding to the row there (`s`), `key` binding a
+        /// key's columns before the counters. Many rows a statement. (The old values are
+        /// qualified with the table's alias: PostgreSQL finds a bare column name ambiguous next
+        /// to `excluded`.)
+        pub(super) async fn add_totals<K>(
+            conn: &mut $conn,
+            into: &str,
+            conflict: &str,
+            deltas: &BTreeMap<K, Counters>,
+            key: impl Fn(&mut sqlx::query_builder::Separated<'_, $db, &'static str>, &K),
+        ) -> Result<(), StoreError> {
             let deltas: Vec<_> = deltas.iter().collect();
-            // 9 parameters a row; 1,000 rows stay under both databases' limits.
+            // At most 10 parameters a row; 1,000 rows stay under both databases' limits.
             for chunk in deltas.chunks(1_000) {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO usage_system_daily AS s (day, auth_attempts, auth_successes, auth_failures, \
-                     active_users, api_calls, sms_sent, emails_sent, response_ms_weighted) ",
-                );
-                qb.push_values(chunk, |mut row, (day, delta)| {
-                    row.push_bind(**day);
+                let mut qb = QueryBuilder::<$db>::new(format!("INSERT INTO {into} "));
+                qb.push_values(chunk, |mut row, (k, delta)| {
+                    key(&mut row, k);
                     push_counters(&mut row, delta);
                 });
-                qb.push(format!(" ON CONFLICT (day) DO UPDATE SET {}", ADD_COUNTERS));
+                qb.push(format!(" ON CONFLICT ({conflict}) DO UPDATE SET {ADD_COUNTERS}"));
                 qb.build().execute(&mut *conn).await.map_err(backend)?;
             }
             Ok(())
