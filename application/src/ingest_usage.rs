@@ -17,6 +17,7 @@ use gatehouse_domain::{
     UsageTotals, ValidationError,
 };
 use serde::Serialize;
+use time::Date;
 
 use crate::notify::letters;
 use crate::ports::{Change, OutboxMessage, Work};
@@ -54,24 +55,29 @@ pub async fn run(ports: &Ports, actor: &Actor, tenant: TenantId, days: &[DailyUs
 }
 
 /// The changes that record `days` of `tenant`'s usage and enqueue the month's quota
-/// notification, for the caller to commit in its own `Work` (the tenant sync adds its link).
-pub(crate) async fn changes(
+/// notification, for the caller to commit in its own `Work`.
+async fn changes(ports: &Ports, tenant: &Tenant, days: &[DailyUsage]) -> Result<(Vec<Change>, Ingested)> {
+    let today = ports.clock.now().date();
+    let stored = ports.usage.daily(tenant.id, Month::of(today).first_day(), today).await?;
+    changes_over(ports, tenant, days, &stored.into_iter().map(|d| (d.day, d)).collect())
+}
+
+/// [`changes`] for a caller that has already read the tenant's stored days (the tenant sync,
+/// which compares them with the upstream's): `stored` must hold every stored day of the
+/// current month up to today; other days in it are ignored.
+pub(crate) fn changes_over(
     ports: &Ports,
     tenant: &Tenant,
     days: &[DailyUsage],
+    stored: &BTreeMap<Date, DailyUsage>,
 ) -> Result<(Vec<Change>, Ingested)> {
     let now = ports.clock.now();
     let today = now.date();
     check(tenant.id, days, today)?;
 
     let month = Month::of(today);
-    let mut month_days: BTreeMap<_, DailyUsage> = ports
-        .usage
-        .daily(tenant.id, month.first_day(), today)
-        .await?
-        .into_iter()
-        .map(|d| (d.day, d))
-        .collect();
+    let mut month_days: BTreeMap<_, DailyUsage> =
+        stored.range(month.first_day()..=today).map(|(day, d)| (*day, d.clone())).collect();
     for d in days.iter().filter(|d| month.contains(d.day)) {
         month_days.insert(d.day, d.clone());
     }

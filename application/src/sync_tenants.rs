@@ -331,8 +331,8 @@ impl TenantSync<'_> {
         if dry_run {
             if link.acknowledged.is_some() {
                 let since = self.since(&link);
-                let days = self.new_days(&target, since).await?;
-                self.describe_days(&days.0);
+                let reading = self.new_days(&target, since).await?;
+                self.describe_days(&reading.changed);
             } else {
                 self.changes.push(format!("read usage from {} once registered", self.since(&link)));
             }
@@ -340,24 +340,24 @@ impl TenantSync<'_> {
         }
 
         let outcome = self.apply(&step, &target, &wanted, &mut link).await;
-        let (days, failure) = match outcome {
+        let (reading, failure) = match outcome {
             Ok(()) => {
                 let target = self::target(ports, &link);
                 match self.new_days(&target, self.since(&link)).await {
-                    Ok((days, through)) => {
-                        link.stats_through = through.or(link.stats_through);
-                        (days, None)
+                    Ok(reading) => {
+                        link.stats_through = reading.through.or(link.stats_through);
+                        (reading, None)
                     }
-                    Err(e) => (Vec::new(), Some(e)),
+                    Err(e) => (Reading::default(), Some(e)),
                 }
             }
-            Err(e) => (Vec::new(), Some(e)),
+            Err(e) => (Reading::default(), Some(e)),
         };
-        self.describe_days(&days);
+        self.describe_days(&reading.changed);
         link.last_error.clone_from(&failure);
-        if before.as_ref() != Some(&link) || !days.is_empty() {
+        if before.as_ref() != Some(&link) || !reading.changed.is_empty() {
             link.synced_at = Some(ports.clock.now());
-            self.commit(link, &days).await?;
+            self.commit(link, &reading).await?;
         }
         match failure {
             Some(reason) => Err(reason),
@@ -423,13 +423,8 @@ impl TenantSync<'_> {
         )
     }
 
-    /// The upstream's days from `since` to today whose counters differ from the stored ones,
-    /// and the newest day it reported.
-    async fn new_days(
-        &self,
-        target: &UpstreamTarget,
-        since: Date,
-    ) -> Result<(Vec<DailyUsage>, Option<Date>), String> {
+    /// The upstream's days from `since` to today, against the stored ones.
+    async fn new_days(&self, target: &UpstreamTarget, since: Date) -> Result<Reading, String> {
         let ports = self.ports;
         let stats = ports
             .upstream
@@ -438,12 +433,13 @@ impl TenantSync<'_> {
             .map_err(|e| format!("reading usage: {e}"))?;
         let Some(daily) = stats.daily else {
             // The original's upstreams answer totals only; they are never spread over days.
-            return Ok((Vec::new(), None));
+            return Ok(Reading::default());
         };
         let today = ports.clock.now().date();
+        // From the month's first day at the latest: the quota check needs the month to date.
         let stored: BTreeMap<Date, DailyUsage> = ports
             .usage
-            .daily(self.tenant.id, since, today)
+            .daily(self.tenant.id, since.min(Month::of(today).first_day()), today)
             .await
             .map_err(|e| e.to_string())?
             .into_iter()
@@ -458,7 +454,7 @@ impl TenantSync<'_> {
         }
         let through = days.keys().next_back().copied();
         let changed = days.into_values().filter(|d| stored.get(&d.day) != Some(d)).collect();
-        Ok((changed, through))
+        Ok(Reading { changed, through, stored })
     }
 
     fn describe_days(&mut self, days: &[DailyUsage]) {
@@ -473,16 +469,30 @@ impl TenantSync<'_> {
         }
     }
 
-    /// The link, the days and the quota notification: written together (with other tenants').
-    async fn commit(&self, link: UpstreamLink, days: &[DailyUsage]) -> Result<(), String> {
+    /// The link, the changed days and the quota notification: written together (with other
+    /// tenants').
+    async fn commit(&self, link: UpstreamLink, reading: &Reading) -> Result<(), String> {
         let mut changes = vec![Change::SaveUpstreamLink(link)];
-        if !days.is_empty() {
-            changes.extend(
-                ingest_usage::changes(self.ports, self.tenant, days).await.map_err(|e| e.to_string())?.0,
-            );
+        if !reading.changed.is_empty() {
+            let (usage, _) =
+                ingest_usage::changes_over(self.ports, self.tenant, &reading.changed, &reading.stored)
+                    .map_err(|e| e.to_string())?;
+            changes.extend(usage);
         }
         self.writer.commit(self.ports, Work { changes, audit: Vec::new() }).await
     }
+}
+
+/// A tenant's usage as the upstream reported it, against what is stored.
+#[derive(Default)]
+struct Reading {
+    /// The reported days whose counters differ from the stored ones.
+    changed: Vec<DailyUsage>,
+    /// The newest day reported.
+    through: Option<Date>,
+    /// The stored days from the earlier of the first day read and the month's first day, to
+    /// today: read once for the comparison and the month's quota check.
+    stored: BTreeMap<Date, DailyUsage>,
 }
 
 /// Commits the tenants' units of work in groups (group commit). A tenant queues its work, then

@@ -25,6 +25,24 @@ pub fn limit(n: impl Into<u64>) -> String {
     format!(" LIMIT {}", n.into())
 }
 
+/// How many ids one `IN (…)` list binds: far under both databases' parameter limits.
+pub const IN_LIST: usize = 1_000;
+
+/// Appends `(<id>, <id>, …)`, each id bound, for ` … IN `: at most [`IN_LIST`] of them, and at
+/// least one (an empty list is not SQL).
+pub fn ids<DB>(qb: &mut QueryBuilder<DB>, ids: impl IntoIterator<Item = Uuid>)
+where
+    DB: Database,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+{
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id);
+    }
+    qb.push(")");
+}
+
 /// A backend's hook that narrows a tenant search to the candidates its text index finds:
 /// appends ` AND …` (or nothing, when the exact `LIKE` can use the index by itself). It gets
 /// the trimmed search text, only when it has at least [`TRIGRAM`] characters once lower-cased;
@@ -100,12 +118,8 @@ where
         if only.is_empty() {
             qb.push(" AND 1 = 0");
         } else {
-            qb.push(" AND id IN (");
-            let mut ids = qb.separated(", ");
-            for id in only {
-                ids.push_bind(id.as_uuid());
-            }
-            qb.push(")");
+            qb.push(" AND id IN ");
+            ids(qb, only.iter().map(gatehouse_domain::TenantId::as_uuid));
         }
     }
 }

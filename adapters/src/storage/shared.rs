@@ -99,7 +99,7 @@ macro_rules! ports {
             $crate::storage::shared::support!(super::$store, sqlx::$conn);
         }
         mod sync {
-            $crate::storage::shared::sync!(super::$store, sqlx::$conn);
+            $crate::storage::shared::sync!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod tenants {
             $crate::storage::shared::tenants!(super::$store, sqlx::$db, sqlx::$conn);

@@ -14,6 +14,7 @@ use super::{insert, save};
 
 contract!(
     panel_month_rollup_stays_exact,
+    panel_rollups_of_several_tenants_recorded_at_once,
     panel_counts_follow_status_and_plan,
     panel_top_and_near_quota_orders,
     panel_bulk_load_keeps_rollups_exact,
@@ -39,6 +40,48 @@ async fn assert_exact(s: &Storage, id: TenantId) {
         (row.auth_attempts, row.auth_successes, row.auth_failures, row.api_calls),
         (totals.auth_attempts, totals.auth_successes, totals.auth_failures, totals.api_calls)
     );
+}
+
+/// One call with the days of several tenants, over two months, some stored before (as a
+/// sync's group commit writes them): every tenant's months and each plan's days exact.
+async fn panel_rollups_of_several_tenants_recorded_at_once(db: &TestDb) {
+    let s = &db.storage;
+    let (a, b) = (active("Acme", "acme", Plan::Basic), active("Bolt", "bolt", Plan::Premium));
+    insert(s, &a).await.expect("insert");
+    insert(s, &b).await.expect("insert");
+    s.usage.record(&[usage(a.id, date!(2026 - 11 - 01), 1_000, 5, 100)]).await.expect("before");
+    s.usage
+        .record(&[
+            usage(a.id, date!(2026 - 10 - 31), 7, 1, 10),
+            usage(a.id, date!(2026 - 11 - 01), 100, 5, 100),
+            usage(b.id, date!(2026 - 10 - 30), 20, 2, 10),
+            usage(b.id, date!(2026 - 11 - 01), 40, 4, 10),
+            usage(b.id, date!(2026 - 11 - 02), 60, 6, 10),
+        ])
+        .await
+        .expect("record");
+    for id in [a.id, b.id] {
+        assert_exact(s, id).await;
+    }
+    assert_eq!(month_of(s, a.id).await.map(|u| u.auth_attempts), Some(100));
+    assert_eq!(month_of(s, b.id).await.map(|u| u.auth_attempts), Some(100));
+    let october: Month = "2026-10".parse().expect("month");
+    let totals = s.usage.totals(b.id, october.first_day(), october.last_day()).await.expect("totals");
+    assert_eq!(totals.auth_attempts, 20);
+    let plan = s.panel.plan_daily(date!(2026 - 10 - 30), date!(2026 - 11 - 02)).await.expect("plan series");
+    let got: Vec<_> = plan.iter().map(|p| (p.day, p.plan, p.totals.auth_attempts)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (date!(2026 - 10 - 30), Plan::Premium, 20),
+            (date!(2026 - 10 - 31), Plan::Basic, 7),
+            (date!(2026 - 11 - 01), Plan::Basic, 100),
+            (date!(2026 - 11 - 01), Plan::Premium, 40),
+            (date!(2026 - 11 - 02), Plan::Premium, 60),
+        ]
+    );
+    let system = s.usage.system_daily(date!(2026 - 11 - 01), date!(2026 - 11 - 01)).await.expect("system");
+    assert_eq!(system.iter().map(|(_, t)| t.auth_attempts).collect::<Vec<_>>(), vec![140]);
 }
 
 fn active(name: &str, slug: &str, plan: Plan) -> Tenant {

@@ -18,7 +18,7 @@ macro_rules! panel {
         use gatehouse_application::ports::{
             BillingRow, PanelQueries, PlanDay, StoreError, TenantCount, TenantMonthUsage,
         };
-        use std::collections::BTreeMap;
+        use std::collections::{BTreeMap, BTreeSet};
 
         use gatehouse_domain::{DailyUsage, Month, Plan, Tenant, TenantId};
         use sqlx::QueryBuilder;
@@ -162,14 +162,18 @@ macro_rules! panel {
             .map_err(backend)
         }
 
-        /// The current plan of a tenant, `None` if the id names none.
-        pub(super) async fn plan_of(conn: &mut $conn, tenant: TenantId) -> Result<Option<Plan>, StoreError> {
-            let plan: Option<String> = sqlx::query_scalar("SELECT plan FROM tenants WHERE id = $1")
-                .bind(tenant.as_uuid())
-                .fetch_optional(conn)
-                .await
-                .map_err(backend)?;
-            plan.map(|p| p.parse().map_err(StoreError::backend)).transpose()
+        /// The current plans of `tenants`; ids that name no tenant are left out.
+        pub(super) async fn plans_of(conn: &mut $conn, tenants: &[TenantId]) -> Result<BTreeMap<TenantId, Plan>, StoreError> {
+            let mut plans = BTreeMap::new();
+            for chunk in tenants.chunks(filters::IN_LIST) {
+                let mut qb = QueryBuilder::<$db>::new("SELECT id, plan FROM tenants WHERE id IN ");
+                filters::ids(&mut qb, chunk.iter().map(|t| t.as_uuid()));
+                let rows: Vec<(Uuid, String)> = qb.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
+                for (id, plan) in rows {
+                    plans.insert(TenantId::from_uuid(id), plan.parse().map_err(StoreError::backend)?);
+                }
+            }
+            Ok(plans)
         }
 
         /// Adds each change to its plan's totals of its day, many a statement.
@@ -190,36 +194,47 @@ macro_rules! panel {
             .await
         }
 
-        /// Recomputes one tenant's month from its daily rows (at most 31, by primary key).
-        pub(super) async fn recompute_month(conn: &mut $conn, tenant: TenantId, month: Month) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO usage_tenant_monthly (tenant_id, month, days, auth_attempts, auth_successes, \
-                 auth_failures, peak_active_users, api_calls, sms_sent, emails_sent, response_ms_weighted, \
-                 plan, auth_quota, quota_per_mille) \
-                 SELECT d.tenant_id, $2, COUNT(*), CAST(SUM(d.auth_attempts) AS BIGINT), \
-                 CAST(SUM(d.auth_successes) AS BIGINT), CAST(SUM(d.auth_failures) AS BIGINT), \
-                 MAX(d.active_users), CAST(SUM(d.api_calls) AS BIGINT), CAST(SUM(d.sms_sent) AS BIGINT), \
-                 CAST(SUM(d.emails_sent) AS BIGINT), CAST(SUM(d.avg_response_ms * d.auth_attempts) AS BIGINT), \
-                 COALESCE(MAX(t.plan), 'free'), COALESCE(MAX(t.auth_quota), 0), \
-                 CASE WHEN COALESCE(MAX(t.auth_quota), 0) <= 0 THEN 1000 \
-                 ELSE CAST(SUM(d.auth_attempts) AS BIGINT) * 1000 / MAX(t.auth_quota) END \
-                 FROM usage_daily d LEFT JOIN tenants t ON t.id = d.tenant_id \
-                 WHERE d.tenant_id = $1 AND d.day >= $3 AND d.day <= $4 GROUP BY d.tenant_id \
-                 ON CONFLICT (tenant_id, month) DO UPDATE SET days = excluded.days, \
-                 auth_attempts = excluded.auth_attempts, auth_successes = excluded.auth_successes, \
-                 auth_failures = excluded.auth_failures, peak_active_users = excluded.peak_active_users, \
-                 api_calls = excluded.api_calls, sms_sent = excluded.sms_sent, emails_sent = excluded.emails_sent, \
-                 response_ms_weighted = excluded.response_ms_weighted, plan = excluded.plan, \
-                 auth_quota = excluded.auth_quota, quota_per_mille = excluded.quota_per_mille",
-            )
-            .bind(tenant.as_uuid())
-            .bind(month.to_string())
-            .bind(month.first_day())
-            .bind(month.last_day())
-            .execute(conn)
-            .await
-            .map(drop)
-            .map_err(backend)
+        /// Recomputes each (tenant, month) of `months` from its daily rows (at most 31 each, by
+        /// primary key), many a statement.
+        pub(super) async fn recompute_months(
+            conn: &mut $conn,
+            months: &BTreeSet<(TenantId, Month)>,
+        ) -> Result<(), StoreError> {
+            let months: Vec<_> = months.iter().collect();
+            // 4 parameters a month.
+            for chunk in months.chunks(filters::IN_LIST / 4) {
+                let mut qb = QueryBuilder::<$db>::new("WITH m (tenant_id, month, first_day, last_day) AS (");
+                qb.push_values(chunk, |mut row, (tenant, month)| {
+                    row.push_bind(tenant.as_uuid())
+                        .push_bind(month.to_string())
+                        .push_bind(month.first_day())
+                        .push_bind(month.last_day());
+                });
+                // `WHERE` before `GROUP BY`: SQLite needs one to tell the upsert's `ON` from a join's.
+                qb.push(
+                    ") INSERT INTO usage_tenant_monthly (tenant_id, month, days, auth_attempts, auth_successes, \
+                     auth_failures, peak_active_users, api_calls, sms_sent, emails_sent, response_ms_weighted, \
+                     plan, auth_quota, quota_per_mille) \
+                     SELECT d.tenant_id, m.month, COUNT(*), CAST(SUM(d.auth_attempts) AS BIGINT), \
+                     CAST(SUM(d.auth_successes) AS BIGINT), CAST(SUM(d.auth_failures) AS BIGINT), \
+                     MAX(d.active_users), CAST(SUM(d.api_calls) AS BIGINT), CAST(SUM(d.sms_sent) AS BIGINT), \
+                     CAST(SUM(d.emails_sent) AS BIGINT), CAST(SUM(d.avg_response_ms * d.auth_attempts) AS BIGINT), \
+                     COALESCE(MAX(t.plan), 'free'), COALESCE(MAX(t.auth_quota), 0), \
+                     CASE WHEN COALESCE(MAX(t.auth_quota), 0) <= 0 THEN 1000 \
+                     ELSE CAST(SUM(d.auth_attempts) AS BIGINT) * 1000 / MAX(t.auth_quota) END \
+                     FROM m JOIN usage_daily d ON d.tenant_id = m.tenant_id \
+                     LEFT JOIN tenants t ON t.id = d.tenant_id \
+                     WHERE d.day >= m.first_day AND d.day <= m.last_day GROUP BY d.tenant_id, m.month \
+                     ON CONFLICT (tenant_id, month) DO UPDATE SET days = excluded.days, \
+                     auth_attempts = excluded.auth_attempts, auth_successes = excluded.auth_successes, \
+                     auth_failures = excluded.auth_failures, peak_active_users = excluded.peak_active_users, \
+                     api_calls = excluded.api_calls, sms_sent = excluded.sms_sent, emails_sent = excluded.emails_sent, \
+                     response_ms_weighted = excluded.response_ms_weighted, plan = excluded.plan, \
+                     auth_quota = excluded.auth_quota, quota_per_mille = excluded.quota_per_mille",
+                );
+                qb.build().execute(&mut *conn).await.map_err(backend)?;
+            }
+            Ok(())
         }
 
         /// Counts the new `tenants` and adds the new `usage` days to the plan and month rollups

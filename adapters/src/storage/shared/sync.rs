@@ -2,7 +2,7 @@
 
 /// Implements `SyncStore` for `$store`; links are saved and runs finished by a unit of work.
 macro_rules! sync {
-    ($store:ty, $conn:ty) => {
+    ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{
             Conflict, StoreError, SyncCounts, SyncRun, SyncStore, SyncTrigger, TenantRegistration, UpstreamLink,
@@ -203,32 +203,42 @@ macro_rules! sync {
             }
         }
 
-        /// Inserts or replaces a tenant's link.
-        pub(super) async fn save_link(conn: &mut $conn, link: &UpstreamLink) -> Result<(), StoreError> {
-            let acknowledged = link
-                .acknowledged
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()
-                .map_err(StoreError::backend)?;
-            sqlx::query(
-                "INSERT INTO upstream_links \
-                 (tenant_id, sealed_tenant_key, acknowledged, stats_through, synced_at, last_error) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET sealed_tenant_key = excluded.sealed_tenant_key, \
-                 acknowledged = excluded.acknowledged, stats_through = excluded.stats_through, \
-                 synced_at = excluded.synced_at, last_error = excluded.last_error",
-            )
-            .bind(link.tenant.as_uuid())
-            .bind(link.sealed_tenant_key.as_deref())
-            .bind(acknowledged)
-            .bind(link.stats_through)
-            .bind(link.synced_at.map(Ts::new))
-            .bind(link.last_error.as_deref())
-            .execute(conn)
-            .await
-            .map(drop)
-            .map_err(backend)
+        /// Inserts or replaces `links`, many a statement (a sync commits the links of several
+        /// tenants together); of two links of one tenant, the later one stands.
+        pub(super) async fn save_links(conn: &mut $conn, links: &[&UpstreamLink]) -> Result<(), StoreError> {
+            let links: Vec<&UpstreamLink> = links
+                .iter()
+                .map(|link| (link.tenant, *link))
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into_values()
+                .collect();
+            // 6 parameters a link.
+            for chunk in links.chunks(1_000) {
+                let acknowledged = chunk
+                    .iter()
+                    .map(|link| link.acknowledged.as_ref().map(serde_json::to_string).transpose())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(StoreError::backend)?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO upstream_links \
+                     (tenant_id, sealed_tenant_key, acknowledged, stats_through, synced_at, last_error) ",
+                );
+                qb.push_values(chunk.iter().zip(acknowledged), |mut row, (link, acknowledged)| {
+                    row.push_bind(link.tenant.as_uuid())
+                        .push_bind(link.sealed_tenant_key.clone())
+                        .push_bind(acknowledged)
+                        .push_bind(link.stats_through)
+                        .push_bind(link.synced_at.map(Ts::new))
+                        .push_bind(link.last_error.clone());
+                });
+                qb.push(
+                    " ON CONFLICT (tenant_id) DO UPDATE SET sealed_tenant_key = excluded.sealed_tenant_key, \
+                     acknowledged = excluded.acknowledged, stats_through = excluded.stats_through, \
+                     synced_at = excluded.synced_at, last_error = excluded.last_error",
+                );
+                qb.build().execute(&mut *conn).await.map_err(backend)?;
+            }
+            Ok(())
         }
 
         /// Records a run's end and releases the run lock; `NotFound` unless it was running.

@@ -150,12 +150,9 @@ macro_rules! tenants {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let mut qb = QueryBuilder::<$db>::new(format!("SELECT {} FROM tenants t WHERE t.id IN (", columns::SUMMARY));
-            let mut list = qb.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            qb.push(") ORDER BY ").push(order);
+            let mut qb = QueryBuilder::<$db>::new(format!("SELECT {} FROM tenants t WHERE t.id IN ", columns::SUMMARY));
+            filters::ids(&mut qb, ids.iter().copied());
+            qb.push(" ORDER BY ").push(order);
             let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(&store.pool).await.map_err(backend)?;
             rows.into_iter().map(TenantSummary::try_from).collect()
         }

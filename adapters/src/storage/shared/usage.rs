@@ -9,7 +9,7 @@ macro_rules! usage {
         use gatehouse_application::ports::{StoreError, UsageRepository};
         use std::collections::{BTreeMap, BTreeSet};
 
-        use gatehouse_domain::{DailyUsage, Month, Plan, Tenant, TenantId, UsageTotals};
+        use gatehouse_domain::{DailyUsage, Month, Tenant, TenantId, UsageTotals};
         use time::Date;
 
         use sqlx::QueryBuilder;
@@ -17,6 +17,7 @@ macro_rules! usage {
         use $crate::storage::rows::{
             ADD_COUNTERS, Counters, SystemRow, UsageRow, backend, columns, push_counters, push_day,
         };
+        use $crate::storage::filters::{self, IN_LIST};
         use $crate::storage::shared::Lock;
 
         use super::panel;
@@ -63,37 +64,39 @@ macro_rules! usage {
         /// Replaces each tenant-day and keeps the system, plan and monthly rollups in step, in the
         /// caller's write transaction (`record`, or a unit of work's `RecordUsage`).
         ///
-        /// A handful of statements whatever the number of days (the old rows of each tenant's
-        /// range, the days, the system and plan totals, each touched month): on SQLite every
-        /// statement is a round trip to the connection's thread, and a sync records about fifty
-        /// days per tenant. Of two entries for one tenant-day, the later one stands.
+        /// A handful of statements whatever the number of days and tenants (the old rows, the
+        /// tenants' plans, the days, the system and plan totals, the touched months): every
+        /// statement is a round trip (on SQLite to the connection's thread), a sync records
+        /// about fifty days per tenant and commits several tenants together. Of two entries for
+        /// one tenant-day, the later one stands.
         pub(super) async fn record_days(conn: &mut $conn, days: &[DailyUsage]) -> Result<(), StoreError> {
             // Each day's old counters are read to adjust the system totals by the difference;
             // two recorders of one day must not both read the same old row.
             <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
             let days: BTreeMap<(TenantId, Date), &DailyUsage> =
                 days.iter().map(|d| ((d.tenant_id, d.day), d)).collect();
+            let tenants: Vec<TenantId> =
+                days.keys().map(|(tenant, _)| *tenant).collect::<BTreeSet<_>>().into_iter().collect();
+            let (Some(first), Some(last)) =
+                (days.keys().map(|&(_, day)| day).min(), days.keys().map(|&(_, day)| day).max())
+            else {
+                return Ok(());
+            };
             let mut old: BTreeMap<(TenantId, Date), Counters> = BTreeMap::new();
-            let mut plans: BTreeMap<TenantId, Option<Plan>> = BTreeMap::new();
-            let mut ranges: BTreeMap<TenantId, (Date, Date)> = BTreeMap::new();
-            for &(tenant, day) in days.keys() {
-                ranges.entry(tenant).and_modify(|r| r.1 = day).or_insert((day, day));
-            }
-            for (&tenant, &(from, to)) in &ranges {
-                let rows = days_between(tenant, from, to).fetch_all(&mut *conn).await.map_err(backend)?;
-                for row in rows {
-                    let stored = DailyUsage::try_from(row)?;
-                    old.insert((tenant, stored.day), Counters::of(&stored)?);
+            for row in stored_days(&mut *conn, &tenants, first, last).await? {
+                let stored = DailyUsage::try_from(row)?;
+                if days.contains_key(&(stored.tenant_id, stored.day)) {
+                    old.insert((stored.tenant_id, stored.day), Counters::of(&stored)?);
                 }
-                plans.insert(tenant, panel::plan_of(&mut *conn, tenant).await?);
             }
+            let plans = panel::plans_of(&mut *conn, &tenants).await?;
             let mut system: BTreeMap<Date, Counters> = BTreeMap::new();
             let mut by_plan: BTreeMap<(Date, &'static str), Counters> = BTreeMap::new();
             let mut months: BTreeSet<(TenantId, Month)> = BTreeSet::new();
             for (key, day) in &days {
                 let delta = Counters::of(day)?.minus(old.get(key).copied().unwrap_or_default());
                 system.entry(day.day).or_default().add(delta);
-                if let Some(Some(plan)) = plans.get(&day.tenant_id) {
+                if let Some(plan) = plans.get(&day.tenant_id) {
                     by_plan.entry((day.day, plan.as_str())).or_default().add(delta);
                 }
                 months.insert((day.tenant_id, Month::of(day.day)));
@@ -102,10 +105,28 @@ macro_rules! usage {
             add_to_system(&mut *conn, &system).await?;
             panel::add_to_plans(&mut *conn, &by_plan).await?;
             // After every day is written: each touched month is recomputed once, exactly.
-            for (tenant, month) in months {
-                panel::recompute_month(&mut *conn, tenant, month).await?;
+            panel::recompute_months(&mut *conn, &months).await
+        }
+
+        /// The stored rows of `tenants` from `from` to `to` (some of which the caller may not
+        /// need: one statement, through the primary key, rather than one per tenant).
+        async fn stored_days(
+            conn: &mut $conn,
+            tenants: &[TenantId],
+            from: Date,
+            to: Date,
+        ) -> Result<Vec<UsageRow>, StoreError> {
+            let mut rows = Vec::new();
+            for chunk in tenants.chunks(IN_LIST) {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM usage_daily WHERE day >= ",
+                    columns::USAGE
+                ));
+                qb.push_bind(from).push(" AND day <= ").push_bind(to).push(" AND tenant_id IN ");
+                filters::ids(&mut qb, chunk.iter().map(|t| t.as_uuid()));
+                rows.extend(qb.build_query_as::<UsageRow>().fetch_all(&mut *conn).await.map_err(backend)?);
             }
-            Ok(())
+            Ok(rows)
         }
 
         /// Inserts or replaces `days` (no tenant-day twice), many rows a statement.

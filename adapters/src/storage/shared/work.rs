@@ -23,6 +23,8 @@ macro_rules! work {
                 }
                 let mut tx = self.begin_write().await?;
                 let mut counts = CountDeltas::default();
+                // Written together after the loop (a sync commits several tenants' links).
+                let mut links = Vec::new();
                 for change in &work.changes {
                     match change {
                         Change::InsertTenant(t) => tenants::insert(&mut tx, t, &mut counts).await?,
@@ -81,10 +83,11 @@ macro_rules! work {
                         Change::Enqueue(m) => outbox::enqueue(&mut tx, m).await?,
                         Change::RetryMessage { id, at } => outbox::retry(&mut tx, *id, *at).await?,
                         Change::RecordUsage(days) => usage::record_days(&mut tx, days).await?,
-                        Change::SaveUpstreamLink(link) => sync::save_link(&mut tx, link).await?,
+                        Change::SaveUpstreamLink(link) => links.push(link),
                         Change::FinishSyncRun(run) => sync::finish_run(&mut tx, run).await?,
                     }
                 }
+                sync::save_links(&mut tx, &links).await?;
                 panel::add_counts(&mut tx, &counts).await?;
                 let saves_settings = work.changes.iter().any(|c| matches!(c, Change::SaveSettings(_)));
                 // Last, so that PostgreSQL holds the chain's lock as briefly as possible.
