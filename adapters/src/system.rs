@@ -3,11 +3,13 @@
 //! cost as much as real ones (S15) and the check that a stored hash is out of date (S4).
 //!
 //! Hashing is deliberately slow (S4) and CPU-bound, so it never runs on the async workers: each
-//! hash or verification goes to tokio's blocking pool, and a semaphore lets at most one per
-//! core run at once. A burst of logins then queues for CPU instead of starving every other
-//! request.
+//! hash or verification goes to a pool of its own, one thread per core, whose threads run at a
+//! lower scheduling priority ([`HASHING_NICE`]). A burst of logins then queues for those
+//! threads and takes whatever CPU the panel, the API and the database leave, instead of
+//! starving every other request: with idle cores a login costs what it always did.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
 use async_trait::async_trait;
@@ -16,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gatehouse_application::ports::{Clock, IdGenerator, PasswordHasher, SecretString, StoreError};
 use rand::RngExt as _;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, oneshot};
 use uuid::Uuid;
 
 /// The real clock, in UTC.
@@ -76,10 +78,15 @@ pub const ARGON2_M_KIB: u32 = 19_456;
 pub const ARGON2_T: u32 = 2;
 pub const ARGON2_P: u32 = 1;
 
-/// argon2id hashing on the blocking pool, at most `limit` at once.
+/// The nice value of the hashing threads (0 is normal, 19 the lowest): contending with busy
+/// threads of normal priority they get about a tenth of a core each, so hashing never takes
+/// the CPU that pages need; alone, they get all of it.
+pub const HASHING_NICE: i32 = 10;
+
+/// argon2id hashing on a pool of `limit` threads of low priority.
 #[derive(Debug, Clone)]
 pub struct Argon2Hasher {
-    permits: Arc<Semaphore>,
+    pool: Arc<HashingPool>,
     /// The hash of a random password that [`PasswordHasher::verify_dummy`] checks against,
     /// made on first use with the pinned parameters.
     dummy: Arc<OnceCell<String>>,
@@ -92,7 +99,7 @@ impl Default for Argon2Hasher {
 }
 
 impl Argon2Hasher {
-    /// A hasher running at most one hash per available core at once.
+    /// A hasher with one thread per available core.
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Self::with_limit(cores)
@@ -100,7 +107,7 @@ impl Argon2Hasher {
 
     /// A hasher running at most `limit` (at least 1) hashes at once.
     pub fn with_limit(limit: usize) -> Self {
-        Argon2Hasher { permits: Arc::new(Semaphore::new(limit.max(1))), dummy: Arc::new(OnceCell::new()) }
+        Argon2Hasher { pool: Arc::new(HashingPool::new(limit.max(1))), dummy: Arc::new(OnceCell::new()) }
     }
 
     fn argon2() -> Result<Argon2<'static>, argon2::Error> {
@@ -108,10 +115,69 @@ impl Argon2Hasher {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
-    /// Runs `work` on the blocking pool once a permit is free.
+    /// Runs `work` on the pool; `None` if it could not run.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        let _permit = self.permits.acquire().await.ok()?;
-        tokio::task::spawn_blocking(work).await.ok()
+        let (answer, answered) = oneshot::channel();
+        self.pool.submit(Box::new(move || {
+            // A caller that gave up (its request ended) costs no hash.
+            if !answer.is_closed() {
+                let _ = answer.send(work());
+            }
+        }))?;
+        answered.await.ok()
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads, started on first use (a CLI command that hashes nothing starts none)
+/// and ended when the last hasher sharing them is dropped.
+#[derive(Debug)]
+struct HashingPool {
+    threads: usize,
+    jobs: OnceLock<Mutex<mpsc::Sender<Job>>>,
+}
+
+impl HashingPool {
+    fn new(threads: usize) -> Self {
+        HashingPool { threads, jobs: OnceLock::new() }
+    }
+
+    /// Queues `job`; `None` if no thread could be started.
+    fn submit(&self, job: Job) -> Option<()> {
+        let jobs = self.jobs.get_or_init(|| Mutex::new(Self::start(self.threads)));
+        jobs.lock().unwrap_or_else(PoisonError::into_inner).send(job).ok()
+    }
+
+    fn start(threads: usize) -> mpsc::Sender<Job> {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..threads {
+            let receiver = Arc::clone(&receiver);
+            let started = std::thread::Builder::new().name(format!("gh-argon2-{n}")).spawn(move || {
+                lower_priority();
+                loop {
+                    // The lock is held only while waiting for the next job, not while hashing.
+                    let job = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    let Ok(job) = job else { return }; // every sender is gone
+                    // A job that panics loses its answer (its caller sees a failure), not the thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
+        }
+        sender
+    }
+}
+
+/// Lowers the calling thread's priority to [`HASHING_NICE`] (on Linux the nice value belongs to
+/// the thread). Best effort: where it cannot, hashing runs at normal priority, as it did.
+fn lower_priority() {
+    let tid = rustix::thread::gettid();
+    if let Err(e) = rustix::process::setpriority_process(Some(tid), HASHING_NICE) {
+        tracing::warn!(error = %e, "could not lower the password hashing thread's priority");
     }
 }
 
@@ -239,7 +305,6 @@ mod tests {
         hasher.verify_dummy(&SecretString::new("other")).await;
         assert_eq!(hasher.dummy.get(), Some(&dummy), "made once");
         assert!(!hasher.verify(&pw, &dummy).await);
-        assert_eq!(hasher.permits.available_permits(), 1);
     }
 
     #[tokio::test]
@@ -283,6 +348,36 @@ mod tests {
         for t in tasks {
             assert!(t.await.expect("joined").is_ok());
         }
-        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn at_most_limit_hashes_run_at_once_on_threads_of_lower_priority() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let hasher = Argon2Hasher::with_limit(2);
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs: Vec<_> = (0..6)
+            .map(|_| {
+                let (hasher, running, most) = (hasher.clone(), Arc::clone(&running), Arc::clone(&most));
+                tokio::spawn(async move {
+                    hasher
+                        .run(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(30));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            let me = std::thread::current();
+                            (me.name().map(str::to_owned), rustix::process::getpriority_process(None))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for job in jobs {
+            let (name, nice) = job.await.expect("joined").expect("ran");
+            assert!(name.is_some_and(|n| n.starts_with("gh-argon2-")));
+            // `getpriority(PRIO_PROCESS, 0)` reads the calling thread's nice value on Linux.
+            assert_eq!(nice.expect("getpriority"), HASHING_NICE);
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2, "two threads, both used, never more");
     }
 }
