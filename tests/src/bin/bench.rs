@@ -26,6 +26,8 @@ mod database;
 mod load;
 #[path = "bench/options.rs"]
 mod options;
+#[path = "bench/outcome.rs"]
+mod outcome;
 #[path = "bench/process.rs"]
 mod process;
 #[path = "bench/report.rs"]
@@ -170,10 +172,8 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
         let outcome = load::run(load_runtime, &load, &scenario).await?;
         let cpu = CpuTimes::now().since(&cpu_before);
-        report.scenario(scenario.name, &outcome, &cpu, wall.elapsed().as_secs_f64());
-        if outcome.errors_total() > 0 {
-            failed_pages.push(format!("{}: {:?}", scenario.name, outcome.errors));
-        }
+        report.scenario(scenario.name, report::REQUESTS, &outcome, &cpu, wall.elapsed().as_secs_f64());
+        failed_pages.extend(outcome.failure(scenario.name));
     }
     if opts.runs("sync") {
         sync::run(&db.settings()?, opts, &mut report).await.context("the tenant sync")?;
@@ -189,7 +189,7 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
     drop(db);
     anyhow::ensure!(
         failed_pages.is_empty(),
-        "pages answered errors (status: count): {}",
+        "pages answered errors (cause: count): {}",
         failed_pages.join("; ")
     );
     Ok(())
