@@ -11,6 +11,8 @@ pub enum Failure {
     Status(u16),
     /// No answer: the connection failed, or the body could not be read.
     Transport,
+    /// Something else, named (an answer of the right status that is still wrong, say).
+    Other(&'static str),
 }
 
 impl fmt::Display for Failure {
@@ -18,6 +20,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Status(status) => write!(f, "{status}"),
             Failure::Transport => f.write_str("transport"),
+            Failure::Other(what) => f.write_str(what),
         }
     }
 }
