@@ -187,6 +187,8 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         report.scenario(scenario.name, report::REQUESTS, &outcome, &cpu, wall.elapsed().as_secs_f64());
         failed_pages.extend(outcome.failure(scenario.name));
     }
+    // Before the login storms: argon2's blocks (19 MiB a verification) stay resident after them.
+    report.figure("rss_after_pages", resident_mib().0, "MiB");
     if login::selected(opts) {
         let list = tenants_list(login::DURING_STORM, opts);
         let failed = login::figures(server.ports(), opts, load_runtime, &load, &list, &mut report).await?;
