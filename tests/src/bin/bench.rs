@@ -17,15 +17,24 @@
 //! A benchmark, not a test: it never runs in `cargo test`, and fails only when a step fails.
 //! New pages to measure are new [`load::Scenario`]s in [`scenarios`]. The `sync` figures time
 //! `sync_tenants` over every seeded tenant against an in-process stand-in upstream (see
-//! [`sync`]). (A crate root's modules
-//! would live beside it, hence the `#[path]`s into `bench/`.)
+//! [`sync`]); the login figures measure the argon2id ceiling and storms of whole logins against
+//! it (see [`login`]). (A crate root's modules would live beside it, hence the `#[path]`s into
+//! `bench/`.)
 
+#[path = "bench/accounts.rs"]
+mod accounts;
 #[path = "bench/database.rs"]
 mod database;
+#[path = "bench/hashing.rs"]
+mod hashing;
 #[path = "bench/load.rs"]
 mod load;
+#[path = "bench/login.rs"]
+mod login;
 #[path = "bench/options.rs"]
 mod options;
+#[path = "bench/outcome.rs"]
+mod outcome;
 #[path = "bench/process.rs"]
 mod process;
 #[path = "bench/report.rs"]
@@ -69,15 +78,20 @@ fn main() -> anyhow::Result<()> {
     result
 }
 
+/// The filtered and searched tenants list, as the figure `name`.
+fn tenants_list(name: &'static str, opts: &Options) -> Scenario {
+    let search: String = serde_urlencoded::to_string([("q", opts.search.as_str())]).unwrap_or_default();
+    Scenario {
+        name,
+        target: Target::Fixed(format!("/tenants?plan=basic&status=active&{search}")),
+        credentials: Credentials::Session,
+    }
+}
+
 /// The pages under load; the names are the figures' prefixes.
 fn scenarios(opts: &Options, slugs: Vec<String>) -> Vec<Scenario> {
-    let search: String = serde_urlencoded::to_string([("q", opts.search.as_str())]).unwrap_or_default();
     vec![
-        Scenario {
-            name: "tenants_list_filtered",
-            target: Target::Fixed(format!("/tenants?plan=basic&status=active&{search}")),
-            credentials: Credentials::Session,
-        },
+        tenants_list("tenants_list_filtered", opts),
         Scenario {
             name: "tenant_page",
             target: Target::OneOf { prefix: "/tenants/".into(), choices: Arc::new(slugs) },
@@ -170,10 +184,15 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
         let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
         let outcome = load::run(load_runtime, &load, &scenario).await?;
         let cpu = CpuTimes::now().since(&cpu_before);
-        report.scenario(scenario.name, &outcome, &cpu, wall.elapsed().as_secs_f64());
-        if outcome.errors_total() > 0 {
-            failed_pages.push(format!("{}: {:?}", scenario.name, outcome.errors));
-        }
+        report.scenario(scenario.name, report::REQUESTS, &outcome, &cpu, wall.elapsed().as_secs_f64());
+        failed_pages.extend(outcome.failure(scenario.name));
+    }
+    // Before the login storms: argon2's blocks (19 MiB a verification) stay resident after them.
+    report.figure("rss_after_pages", resident_mib().0, "MiB");
+    if login::selected(opts) {
+        let list = tenants_list(login::DURING_STORM, opts);
+        let failed = login::figures(server.ports(), opts, load_runtime, &load, &list, &mut report).await?;
+        failed_pages.extend(failed);
     }
     if opts.runs("sync") {
         sync::run(&db.settings()?, opts, &mut report).await.context("the tenant sync")?;
@@ -189,7 +208,7 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
     drop(db);
     anyhow::ensure!(
         failed_pages.is_empty(),
-        "pages answered errors (status: count): {}",
+        "pages answered errors (cause: count): {}",
         failed_pages.join("; ")
     );
     Ok(())

@@ -1,13 +1,90 @@
-//! The load generator: `connections` tasks on the load runtime, each with its own HTTP client
-//! holding one keep-alive connection and sending one request at a time, for a fixed time. Every
-//! measured request's latency is kept; non-2xx answers and transport failures are errors.
+//! The load generator: virtual clients ([`Worker`]s) as tasks on a runtime, each doing one
+//! operation at a time for a fixed time, every measured operation's latency kept. Pages
+//! ([`Scenario`]s) are one kind of operation: each of `connections` clients holds one keep-alive
+//! connection and sends one request at a time; non-2xx answers and transport failures are errors.
 
-use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue, USER_AGENT};
+
+use crate::outcome::{Failure, Outcome};
+
+/// One virtual client: one operation at a time, again and again until the run ends.
+pub trait Worker: Send + 'static {
+    fn once(&mut self) -> impl Future<Output = Result<(), Failure>> + Send;
+}
+
+/// An unmeasured warm-up, then the measured window.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub warmup: Duration,
+    pub measure: Duration,
+}
+
+/// What becomes of the operations still running when the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every operation started within the window is awaited and measured, and the window ends
+    /// with the last of them: for pages, which take milliseconds.
+    Drain,
+    /// Operations still running at the end are dropped, and the window measures those that
+    /// ended within it. For work that queues behind argon2 (a login takes a tenth of a second
+    /// under a storm, seconds in a debug build): the run keeps to its time, and counting by
+    /// start would miss a login's worth of the window at each end.
+    Cut,
+}
+
+/// Runs `workers` on `runtime`: the warm-up, then the measured window.
+pub async fn drive<W: Worker>(
+    runtime: &tokio::runtime::Handle,
+    timing: Timing,
+    ending: Ending,
+    workers: Vec<W>,
+) -> anyhow::Result<Outcome> {
+    let measure_from = Instant::now() + timing.warmup;
+    let until = measure_from + timing.measure;
+    let tasks: Vec<_> = workers
+        .into_iter()
+        .map(|mut worker| {
+            runtime.spawn(async move {
+                let mut outcome = Outcome::default();
+                loop {
+                    let sent = Instant::now();
+                    if sent >= until {
+                        break;
+                    }
+                    let result = match ending {
+                        Ending::Drain => worker.once().await,
+                        Ending::Cut => match tokio::time::timeout_at(until.into(), worker.once()).await {
+                            Ok(result) => result,
+                            Err(_) => break,
+                        },
+                    };
+                    let ended = Instant::now();
+                    if (if ending == Ending::Drain { sent } else { ended }) >= measure_from {
+                        outcome
+                            .latencies_us
+                            .push(u64::try_from((ended - sent).as_micros()).unwrap_or(u64::MAX));
+                        if let Err(failure) = result {
+                            *outcome.errors.entry(failure).or_default() += 1;
+                        }
+                    }
+                }
+                outcome
+            })
+        })
+        .collect();
+    let mut total = Outcome::default();
+    for task in tasks {
+        total.merge(task.await.context("a load task panicked")?);
+    }
+    let end = if ending == Ending::Drain { Instant::now() } else { until };
+    total.finish(end.saturating_duration_since(measure_from).as_secs_f64());
+    Ok(total)
+}
 
 /// Which pages a scenario asks for.
 #[derive(Debug, Clone)]
@@ -38,6 +115,8 @@ pub enum Credentials {
     Session,
     /// `Authorization: Bearer` with the operator API key (the JSON API).
     ApiKey,
+    /// None: the worker sends its own (the login storm keeps each visitor's cookies).
+    Anonymous,
 }
 
 /// One page under load.
@@ -62,139 +141,71 @@ pub struct Settings {
     pub measure: Duration,
 }
 
-/// What one scenario measured.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Latencies of measured requests in microseconds, sorted.
-    pub latencies_us: Vec<u64>,
-    /// Answers that were not 2xx, by status; `0` for transport failures.
-    pub errors: BTreeMap<u16, u64>,
-    /// Wall time of the measured window.
-    pub seconds: f64,
-}
-
-impl Outcome {
-    pub fn errors_total(&self) -> u64 {
-        self.errors.values().sum()
+impl Settings {
+    pub fn timing(&self) -> Timing {
+        Timing { warmup: self.warmup, measure: self.measure }
     }
 
-    /// The latency at quantile `q` (0..=1) in milliseconds, nearest rank.
-    pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
+    /// A client of one keep-alive connection with `credentials` on every request, redirects
+    /// not followed (a redirect to /login means the session was lost, and counts as an error).
+    pub fn client(&self, credentials: Credentials) -> anyhow::Result<reqwest::Client> {
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, HeaderValue::from_str(&self.user_agent)?);
+        match credentials {
+            Credentials::Session => {
+                headers.insert(COOKIE, HeaderValue::from_str(&self.cookie)?);
+            }
+            Credentials::ApiKey => {
+                let bearer = HeaderValue::from_str(&format!("Bearer {}", self.api_key))?;
+                headers.insert(AUTHORIZATION, bearer);
+            }
+            Credentials::Anonymous => {}
         }
-        #[expect(
-            clippy::cast_precision_loss,
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "an index into at most a few million samples"
-        )]
-        let rank = ((q * self.latencies_us.len() as f64).ceil() as usize).clamp(1, self.latencies_us.len());
-        micros_to_ms(self.latencies_us[rank - 1])
-    }
-
-    pub fn max_ms(&self) -> f64 {
-        self.latencies_us.last().copied().map_or(0.0, micros_to_ms)
-    }
-
-    pub fn mean_ms(&self) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        #[expect(clippy::cast_precision_loss, reason = "sums of microseconds far below 2^52")]
-        let mean = self.latencies_us.iter().sum::<u64>() as f64 / self.latencies_us.len() as f64;
-        mean / 1000.0
-    }
-
-    /// Completed requests (errors included) per second of the measured window.
-    pub fn requests_per_second(&self) -> f64 {
-        #[expect(clippy::cast_precision_loss, reason = "request counts far below 2^52")]
-        let count = self.latencies_us.len() as f64;
-        if self.seconds > 0.0 { count / self.seconds } else { 0.0 }
+        Ok(reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(1)
+            .http1_only()
+            .build()?)
     }
 }
 
-#[expect(clippy::cast_precision_loss, reason = "latencies far below 2^52 µs")]
-fn micros_to_ms(us: u64) -> f64 {
-    us as f64 / 1000.0
+/// A client asking for one scenario's pages.
+struct Visitor {
+    client: reqwest::Client,
+    base: String,
+    target: Target,
+    rng: u64,
 }
 
-/// Runs `scenario` on the load runtime `load`: a warm-up, then the measured window.
+impl Worker for Visitor {
+    async fn once(&mut self) -> Result<(), Failure> {
+        let url = format!("{}{}", self.base, self.target.path(&mut self.rng));
+        let response = self.client.get(url).send().await.map_err(|_| Failure::Transport)?;
+        let status = response.status();
+        // The whole body is part of the answer's latency.
+        response.bytes().await.map_err(|_| Failure::Transport)?;
+        if status.is_success() { Ok(()) } else { Err(Failure::Status(status.as_u16())) }
+    }
+}
+
+/// Runs `scenario` on the load runtime `load` with `settings.connections` clients.
 pub async fn run(
     load: &tokio::runtime::Handle,
     settings: &Settings,
     scenario: &Scenario,
 ) -> anyhow::Result<Outcome> {
-    let started = Instant::now();
-    let measure_from = started + settings.warmup;
-    let until = measure_from + settings.measure;
-    let mut workers = Vec::with_capacity(settings.connections);
-    for index in 0..settings.connections {
-        let client = client(settings, scenario.credentials)?;
-        let (base, target) = (settings.base.clone(), scenario.target.clone());
-        let mut rng = 0x5eed_u64 ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        workers.push(load.spawn(async move {
-            let mut outcome = Outcome::default();
-            loop {
-                let sent = Instant::now();
-                if sent >= until {
-                    break;
-                }
-                let url = format!("{base}{}", target.path(&mut rng));
-                let status = match client.get(url).send().await {
-                    Ok(response) => {
-                        let status = response.status();
-                        // The whole body is part of the answer's latency.
-                        match response.bytes().await {
-                            Ok(_) if status.is_success() => None,
-                            Ok(_) => Some(status.as_u16()),
-                            Err(_) => Some(0),
-                        }
-                    }
-                    Err(_) => Some(0),
-                };
-                if sent >= measure_from {
-                    let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-                    outcome.latencies_us.push(micros);
-                    if let Some(status) = status {
-                        *outcome.errors.entry(status).or_default() += 1;
-                    }
-                }
-            }
-            outcome
-        }));
-    }
-    let mut total = Outcome::default();
-    for worker in workers {
-        let part = worker.await.context("a load task panicked")?;
-        total.latencies_us.extend(part.latencies_us);
-        for (status, n) in part.errors {
-            *total.errors.entry(status).or_default() += n;
-        }
-    }
-    // The window ends when the last request sent before its end has been answered.
-    total.seconds = Instant::now().saturating_duration_since(measure_from).as_secs_f64();
-    total.latencies_us.sort_unstable();
-    Ok(total)
-}
-
-/// A client of one connection: the credentials on every request, redirects not followed
-/// (a redirect to /login means the session was lost, and counts as an error).
-fn client(settings: &Settings, credentials: Credentials) -> anyhow::Result<reqwest::Client> {
-    let mut headers = HeaderMap::new();
-    headers.insert(USER_AGENT, HeaderValue::from_str(&settings.user_agent)?);
-    match credentials {
-        Credentials::Session => headers.insert(COOKIE, HeaderValue::from_str(&settings.cookie)?),
-        Credentials::ApiKey => {
-            headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {}", settings.api_key))?)
-        }
-    };
-    Ok(reqwest::Client::builder()
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(1)
-        .http1_only()
-        .build()?)
+    let visitors = (0..settings.connections)
+        .map(|index| {
+            Ok(Visitor {
+                client: settings.client(scenario.credentials)?,
+                base: settings.base.clone(),
+                target: scenario.target.clone(),
+                rng: 0x5eed_u64 ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    drive(load, settings.timing(), Ending::Drain, visitors).await
 }
 
 /// SplitMix64 as a tiny PRNG: picks tenants, needs no crate.

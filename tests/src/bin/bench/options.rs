@@ -56,6 +56,7 @@ pub struct Options {
     #[arg(long, default_value = "logistics")]
     pub search: String,
     /// Only these pages (figure prefixes, e.g. `dashboard`); repeat for several [default: all].
+    /// `login` and `tenants_list_during_login_storm` measure `argon2_ceiling` first.
     #[arg(long = "only")]
     pub only: Vec<String>,
     /// Keep the seeded database in `target/bench/seeded/` and start later runs with the same

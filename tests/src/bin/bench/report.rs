@@ -9,9 +9,24 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::load::Outcome;
 use crate::options::Options;
+use crate::outcome::Outcome;
 use crate::process::{CpuTimes, LOAD_THREADS};
+
+/// What a scenario's operations are called in its figures.
+#[derive(Debug, Clone, Copy)]
+pub struct Ops {
+    /// The count's figure, `<name>.<count>`.
+    pub count: &'static str,
+    /// The rate's figure, `<name>.<rate>`, and its unit.
+    pub rate: &'static str,
+    pub unit: &'static str,
+}
+
+/// Pages: requests.
+pub const REQUESTS: Ops = Ops { count: "requests", rate: "requests_per_s", unit: "req/s" };
+/// Whole logins (password, code, landing page).
+pub const LOGINS: Ops = Ops { count: "logins", rate: "logins_per_s", unit: "logins/s" };
 
 /// Figures in the order they were taken, plus details for the JSON file only.
 #[derive(Debug, Default)]
@@ -33,25 +48,10 @@ impl Report {
         self.details.insert(name.to_owned(), value);
     }
 
-    /// The figures of one page under load, with the CPU it cost over its whole run (warm-up
-    /// included).
-    #[expect(clippy::cast_precision_loss, reason = "request counts far below 2^52")]
-    pub fn scenario(&mut self, name: &str, outcome: &Outcome, cpu: &CpuTimes, wall: f64) {
-        self.figure(format!("{name}.requests"), outcome.latencies_us.len() as f64, "count");
-        self.figure(format!("{name}.requests_per_s"), outcome.requests_per_second(), "req/s");
-        self.figure(format!("{name}.p50"), outcome.quantile_ms(0.50), "ms");
-        self.figure(format!("{name}.p90"), outcome.quantile_ms(0.90), "ms");
-        self.figure(format!("{name}.p99"), outcome.quantile_ms(0.99), "ms");
-        self.figure(format!("{name}.max"), outcome.max_ms(), "ms");
-        self.figure(format!("{name}.mean"), outcome.mean_ms(), "ms");
-        self.figure(format!("{name}.errors"), outcome.errors_total() as f64, "count");
-        for (status, n) in &outcome.errors {
-            let what = if *status == 0 { "transport".to_owned() } else { status.to_string() };
-            println!("{name}.errors.{what}: {n} count");
-        }
-        let errors: Map<String, Value> =
-            outcome.errors.iter().map(|(s, n)| (s.to_string(), json!(n))).collect();
-        self.detail(&format!("{name}.errors_by_status"), Value::Object(errors));
+    /// The figures of one page (or other operation) under load, with the CPU it cost over its
+    /// whole run (warm-up included).
+    pub fn scenario(&mut self, name: &str, ops: Ops, outcome: &Outcome, cpu: &CpuTimes, wall: f64) {
+        self.operations(name, ops, outcome);
         let load = cpu.group(LOAD_THREADS);
         self.figure(format!("{name}.loadgen_cpu"), load, "s");
         self.figure(format!("{name}.loadgen_cpu_share"), 100.0 * load / wall, "% of one core");
@@ -59,6 +59,25 @@ impl Report {
         let groups: Map<String, Value> =
             cpu.groups.iter().map(|(g, s)| ((*g).to_owned(), json!(s))).collect();
         self.detail(&format!("{name}.cpu_by_thread_group_s"), Value::Object(groups));
+    }
+
+    /// How many operations, how fast, their latencies and their errors.
+    #[expect(clippy::cast_precision_loss, reason = "operation counts far below 2^52")]
+    pub fn operations(&mut self, name: &str, ops: Ops, outcome: &Outcome) {
+        self.figure(format!("{name}.{}", ops.count), outcome.latencies_us.len() as f64, "count");
+        self.figure(format!("{name}.{}", ops.rate), outcome.per_second(), ops.unit);
+        self.figure(format!("{name}.p50"), outcome.quantile_ms(0.50), "ms");
+        self.figure(format!("{name}.p90"), outcome.quantile_ms(0.90), "ms");
+        self.figure(format!("{name}.p99"), outcome.quantile_ms(0.99), "ms");
+        self.figure(format!("{name}.max"), outcome.max_ms(), "ms");
+        self.figure(format!("{name}.mean"), outcome.mean_ms(), "ms");
+        self.figure(format!("{name}.errors"), outcome.errors_total() as f64, "count");
+        for (failure, n) in &outcome.errors {
+            println!("{name}.errors.{failure}: {n} count");
+        }
+        let errors: Map<String, Value> =
+            outcome.errors.iter().map(|(failure, n)| (failure.to_string(), json!(n))).collect();
+        self.detail(&format!("{name}.errors_by_status"), Value::Object(errors));
     }
 
     /// Writes the JSON file and returns its path.

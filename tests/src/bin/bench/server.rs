@@ -66,6 +66,11 @@ impl Server {
         Ok(browser)
     }
 
+    /// The ports of the served Gatehouse (its hasher, its storage).
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
     /// An operator API key of every scope, with a rate limit the load cannot reach, created by
     /// the use case the panel's and the CLI's "create key" call.
     pub async fn api_key(&self) -> anyhow::Result<String> {

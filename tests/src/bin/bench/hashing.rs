@@ -1,0 +1,83 @@
+//! The `argon2_ceiling` figure: how many password verifications a second the server's own
+//! hasher (`Argon2Hasher` as wired: argon2id with the pinned parameters on the blocking pool,
+//! at most one per core at once) completes when many tasks ask at once. A login costs one
+//! verification, so no login storm can be faster; the storm is judged against it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gatehouse_application::Ports;
+use gatehouse_application::ports::{PasswordHasher, SecretString};
+
+use crate::load::{self, Ending, Timing, Worker, drive};
+use crate::outcome::{Failure, Outcome};
+use crate::process::CpuTimes;
+use crate::report::Report;
+
+/// The ceiling's figure.
+pub const CEILING: &str = "argon2_ceiling";
+
+/// At most this long a ceiling measurement (it needs no more to settle).
+const CEILING_SECONDS: Duration = Duration::from_secs(5);
+
+/// One task verifying the right password against a real hash, again and again.
+struct Verifier {
+    hasher: Arc<dyn PasswordHasher>,
+    password: SecretString,
+    phc: String,
+}
+
+impl Worker for Verifier {
+    async fn once(&mut self) -> Result<(), Failure> {
+        if self.hasher.verify(&self.password, &self.phc).await {
+            Ok(())
+        } else {
+            Err(Failure::Other("refused"))
+        }
+    }
+}
+
+/// `concurrency` tasks verifying `password` against its hash `phc` with the server's hasher, on
+/// the server's runtime (whose blocking pool hashes for the server too).
+async fn ceiling(
+    ports: &Ports,
+    password: &str,
+    phc: &str,
+    timing: Timing,
+    concurrency: usize,
+) -> anyhow::Result<Outcome> {
+    let verifiers = (0..concurrency)
+        .map(|_| Verifier {
+            hasher: ports.passwords.clone(),
+            password: SecretString::new(password),
+            phc: phc.to_owned(),
+        })
+        .collect();
+    drive(&tokio::runtime::Handle::current(), timing, Ending::Cut, verifiers).await
+}
+
+/// Measures and reports the ceiling: the server's hasher verifying `phc` from as many tasks as
+/// the storm has connections, for at most `CEILING_SECONDS` after the warm-up.
+#[expect(clippy::cast_precision_loss, reason = "a handful of counts")]
+pub async fn figures(
+    ports: &Ports,
+    password: &str,
+    phc: &str,
+    settings: &load::Settings,
+    report: &mut Report,
+) -> anyhow::Result<Outcome> {
+    let timing = Timing { warmup: settings.warmup, measure: settings.measure.min(CEILING_SECONDS) };
+    let concurrency = settings.connections;
+    let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
+    let ceiling = ceiling(ports, password, phc, timing, concurrency).await?;
+    let cpu = CpuTimes::now().since(&cpu_before).process / wall.elapsed().as_secs_f64();
+    report.figure(CEILING, ceiling.per_second(), "verifications/s");
+    report.figure(format!("{CEILING}.concurrency"), concurrency as f64, "count");
+    // `Argon2Hasher::new`'s limit, which the wiring uses.
+    let limit = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    report.figure(format!("{CEILING}.hasher_limit"), limit as f64, "count");
+    report.figure(format!("{CEILING}.verifications"), ceiling.latencies_us.len() as f64, "count");
+    // Below 100 % per core of the limit, something else had the CPU.
+    report.figure(format!("{CEILING}.process_cpu_share"), 100.0 * cpu, "% of one core");
+    Ok(ceiling)
+}
