@@ -135,7 +135,7 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 struct HashingPool {
     threads: usize,
-    jobs: OnceLock<Mutex<mpsc::Sender<Job>>>,
+    jobs: OnceLock<mpsc::Sender<Job>>,
 }
 
 impl HashingPool {
@@ -145,8 +145,7 @@ impl HashingPool {
 
     /// Queues `job`; `None` if no thread could be started.
     fn submit(&self, job: Job) -> Option<()> {
-        let jobs = self.jobs.get_or_init(|| Mutex::new(Self::start(self.threads)));
-        jobs.lock().unwrap_or_else(PoisonError::into_inner).send(job).ok()
+        self.jobs.get_or_init(|| Self::start(self.threads)).send(job).ok()
     }
 
     fn start(threads: usize) -> mpsc::Sender<Job> {

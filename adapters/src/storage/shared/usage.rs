@@ -75,8 +75,9 @@ macro_rules! usage {
             <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
             let days: BTreeMap<(TenantId, Date), &DailyUsage> =
                 days.iter().map(|d| ((d.tenant_id, d.day), d)).collect();
-            let tenants: Vec<TenantId> =
-                days.keys().map(|(tenant, _)| *tenant).collect::<BTreeSet<_>>().into_iter().collect();
+            // The keys are in tenant order: each tenant once.
+            let mut tenants: Vec<TenantId> = days.keys().map(|&(tenant, _)| tenant).collect();
+            tenants.dedup();
             let (Some(first), Some(last)) =
                 (days.keys().map(|&(_, day)| day).min(), days.keys().map(|&(_, day)| day).max())
             else {
