@@ -58,6 +58,8 @@ pub struct Storage {
     /// Messages waiting for delivery.
     pub outbox: Arc<dyn Outbox>,
     pool: Pool,
+    /// The PostgreSQL store itself, for what is not a port (following announcements).
+    postgres: Option<Arc<postgres::PgStore>>,
 }
 
 /// The pool behind the ports, kept for the operations that are not ports (migrate, ping, close).
@@ -85,7 +87,11 @@ impl Storage {
             }
             "postgres" | "postgresql" => {
                 let pool = postgres::connect(url).await?;
-                Ok(Self::assemble(Arc::new(postgres::PgStore::new(pool.clone())), Pool::Postgres(pool)))
+                let store = Arc::new(postgres::PgStore::new(pool.clone()));
+                Ok(Storage {
+                    postgres: Some(Arc::clone(&store)),
+                    ..Self::assemble(store, Pool::Postgres(pool))
+                })
             }
             // Only the scheme is echoed: the rest of the URL may hold a password.
             other => Err(StoreError::backend(UnsupportedDatabaseUrl(other.to_owned()))),
@@ -117,6 +123,7 @@ impl Storage {
             sync: store.clone(),
             outbox: store,
             pool,
+            postgres: None,
         }
     }
 
@@ -127,6 +134,15 @@ impl Storage {
             Pool::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await,
         }
         .map_err(StoreError::backend)
+    }
+
+    /// For a long-running server: lets tenant lists skip reading the tenant-list version while
+    /// PostgreSQL's announcements vouch for it (`storage/postgres/list_version.rs`). Nothing
+    /// on SQLite, where that read costs no round trip. Call it inside a Tokio runtime.
+    pub fn watch_tenant_list(&self) {
+        if let Some(store) = &self.postgres {
+            store.watch_tenant_list();
+        }
     }
 
     /// Checks the database answers (for `/readyz`).

@@ -115,6 +115,7 @@ impl AppState {
             api_limits: api::caller::ApiLimits::default(),
             api_log: api::log::ApiLogger::start(wiring.ports.clone()),
         };
+        wiring.storage.watch_tenant_list();
         AppState(Arc::new(Shared {
             settings: Arc::new(settings),
             storage: wiring.storage,

@@ -66,6 +66,11 @@ impl ReadCache {
         self.writes.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// How many write transactions have committed through this process.
+    pub fn write_count(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
     /// This process has saved the system settings.
     pub fn settings_saved(&self) {
         self.settings_saves.fetch_add(1, Ordering::AcqRel);

@@ -9,15 +9,18 @@
 //! hooks below and the bulk loader are PostgreSQL's own.
 
 mod bulk;
+mod list_version;
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use gatehouse_application::ports::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
+use self::list_version::ListVersion;
 use super::cache::ReadCache;
 use super::looks::Looks;
 use super::rows::backend;
@@ -49,12 +52,45 @@ pub struct PgStore {
     cache: Arc<ReadCache>,
     /// Looks at tenants waiting to be appended together (see [`Looks`]).
     looks: Arc<Looks>,
+    /// The tenant-list version as announced (see [`list_version`]).
+    list_version: Arc<ListVersion>,
+    /// Whether [`PgStore::watch_tenant_list`] has started its listener.
+    watching: Arc<AtomicBool>,
 }
 
 impl PgStore {
     /// The ports on `pool` (already connected; migrations are run separately).
     pub fn new(pool: PgPool) -> Self {
-        PgStore { pool, cache: Arc::default(), looks: Arc::default() }
+        PgStore {
+            pool,
+            cache: Arc::default(),
+            looks: Arc::default(),
+            list_version: Arc::default(),
+            watching: Arc::default(),
+        }
+    }
+
+    /// Follows the tenant-list version's announcements from now on (see [`list_version`]), on
+    /// a connection of its own, until the pool is closed. Once per store; nothing outside a
+    /// Tokio runtime.
+    pub fn watch_tenant_list(&self) {
+        if tokio::runtime::Handle::try_current().is_err() || self.watching.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tokio::spawn(list_version::watch(self.pool.clone(), Arc::clone(&self.list_version)));
+    }
+
+    /// The tenant-list version: as announced when a listener vouches for it, else read (and
+    /// kept for the announcements to follow).
+    async fn tenant_list_version(&self) -> Result<i64, StoreError> {
+        if let Some(version) = self.list_version.current(&self.cache) {
+            return Ok(version);
+        }
+        let ticket = self.list_version.before_read(&self.cache);
+        let version =
+            sqlx::query_scalar(shared::LIST_VERSION).fetch_one(&self.pool).await.map_err(backend)?;
+        self.list_version.read(ticket, version);
+        Ok(version)
     }
 
     /// Ends an outbox claim's inner `SELECT`: concurrent claimers skip the rows another has

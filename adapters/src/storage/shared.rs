@@ -24,6 +24,9 @@
 //!   list reads its candidates from, and the predicate that narrows them to the text index's
 //!   ([`filters::SearchIndex`](super::filters::SearchIndex); SQLite: `tenant_list` and the
 //!   FTS5 trigram table; PostgreSQL: `tenants`, whose pg_trgm index serves the shared `LIKE`).
+//! - `Store::tenant_list_version(&self)`: the tenant-list version a list's kept pages are
+//!   checked against (SQLite: [`LIST_VERSION`] every time; PostgreSQL: the same, or, in a
+//!   server, the version its announcements vouch for — `postgres/list_version.rs`).
 //!
 //! Each store also holds its [`ReadCache`](super::cache::ReadCache) (`self.cache`).
 //!
@@ -52,6 +55,9 @@ pub(crate) use {
     second_factor::second_factor, sessions::sessions, settings::settings, support::support, sync::sync,
     tenants::tenants, throttle::throttle, usage::usage, work::work,
 };
+
+/// Reads the tenant-list version (migration 0005), which every write of `tenants` bumps.
+pub const LIST_VERSION: &str = "SELECT version FROM tenant_list_version WHERE id = 1";
 
 /// A read-then-write path that concurrent transactions must take one at a time.
 #[derive(Debug, Clone, Copy)]

@@ -130,6 +130,11 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// The tenant-list version, read every time: in-process, it costs no round trip.
+    async fn tenant_list_version(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar(shared::LIST_VERSION).fetch_one(&self.pool).await.map_err(backend)
+    }
+
     /// Where a searched list reads its candidates: `tenant_list` (migration 0005), a narrow copy
     /// of the tenants' listing columns keyed like the FTS5 index, so each candidate costs one
     /// integer-key lookup instead of three lookups into the wide `tenants` rows.

@@ -3,7 +3,10 @@
 //! (a second storage handle on the same database) — as are searches with too many matches to
 //! keep; the dashboard's rollups follow this process's writes at once; several audit kinds
 //! are the newest of each merged; and a look at a tenant, committed without waiting for the
-//! disk on PostgreSQL, is chained like any other record.
+//! disk on PostgreSQL, is chained like any other record. A server's lists, which on PostgreSQL
+//! follow the announced tenant-list version instead of reading it (migration 0012), see their
+//! own process's writes at once and another's as soon as it is announced, also across a lost
+//! listener connection.
 
 use std::collections::BTreeSet;
 
@@ -24,6 +27,7 @@ contract!(
     several_audit_kinds_are_the_newest_of_each_merged,
     a_look_at_a_tenant_is_chained_like_any_record,
     concurrent_looks_are_appended_together_and_chained,
+    a_watched_list_sees_every_write,
 );
 
 fn searched(text: &str, page: Page) -> TenantQuery {
@@ -228,4 +232,84 @@ async fn concurrent_looks_are_appended_together_and_chained(db: &TestDb) {
         .filter_map(|r| r.event.reason.clone())
         .collect();
     assert_eq!(looks, (0..40).map(|i| format!("look {i}")).collect::<BTreeSet<_>>());
+}
+
+/// How long another process's write may take to show in a watched list (its announcement
+/// arrives within milliseconds; the bound only keeps a broken watch from hanging the test).
+const ANNOUNCED_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The slugs of the unsearched first page (a list the adapter keeps per version).
+async fn first_page(s: &Storage) -> Vec<String> {
+    slugs(s, &TenantQuery::default()).await.0
+}
+
+/// Waits until `s`'s first page holds `slug`, and says whether it did in time.
+async fn shows(s: &Storage, slug: &str) -> bool {
+    let deadline = std::time::Instant::now() + ANNOUNCED_WITHIN;
+    while std::time::Instant::now() < deadline {
+        if first_page(s).await.iter().any(|x| x == slug) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// The backends of `db` listening to the tenant-list announcements (PostgreSQL only).
+async fn listeners(db: &TestDb) -> Vec<i32> {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.expect("connect");
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+         AND query LIKE 'LISTEN \"gatehouse_tenant_list\"%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("listeners")
+}
+
+/// Waits until `db` has a listener other than `except`, and returns its backend.
+async fn a_listener(db: &TestDb, except: Option<i32>) -> i32 {
+    let deadline = std::time::Instant::now() + ANNOUNCED_WITHIN;
+    loop {
+        if let Some(pid) = listeners(db).await.into_iter().find(|&p| Some(p) != except) {
+            return pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server never listened");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+async fn a_watched_list_sees_every_write(db: &TestDb) {
+    let s = &db.storage;
+    s.watch_tenant_list();
+    let postgres = db.backend() == "postgres";
+    if postgres {
+        a_listener(db, None).await;
+    }
+    let other = Storage::connect(db.url()).await.expect("a second handle");
+    insert(s, &tenant("Watch One", "watch-one", Plan::Basic, &["w1.example"], 0)).await.expect("one");
+    assert_eq!(first_page(s).await, ["watch-one"], "this process's write, at once");
+    assert_eq!(first_page(s).await, ["watch-one"], "asked again");
+
+    insert(&other, &tenant("Watch Two", "watch-two", Plan::Basic, &["w2.example"], 0)).await.expect("two");
+    assert!(shows(s, "watch-two").await, "another process's write, once announced");
+    insert(s, &tenant("Watch Three", "watch-three", Plan::Basic, &["w3.example"], 0)).await.expect("three");
+    assert_eq!(first_page(s).await, ["watch-one", "watch-three", "watch-two"], "this process's, at once");
+
+    if postgres {
+        // The listener's connection is cut: the lists read the version until it listens again.
+        let cut = a_listener(db, None).await;
+        db.execute(&format!("SELECT pg_terminate_backend({cut})")).await.expect("terminate");
+        insert(&other, &tenant("Watch Four", "watch-four", Plan::Basic, &["w4.example"], 0))
+            .await
+            .expect("four");
+        assert!(shows(s, "watch-four").await, "seen while the listener is away");
+        a_listener(db, Some(cut)).await;
+        insert(&other, &tenant("Watch Five", "watch-five", Plan::Basic, &["w5.example"], 0))
+            .await
+            .expect("five");
+        assert!(shows(s, "watch-five").await, "announced again after the reconnection");
+    }
+    other.close().await;
 }

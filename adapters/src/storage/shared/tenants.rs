@@ -76,10 +76,7 @@ macro_rules! tenants {
             /// with more matches than are worth keeping, are paged and counted in SQL, and keep
             /// the pages shown.
             async fn list(&self, query: &TenantQuery) -> Result<TenantPage, StoreError> {
-                let version: i64 = sqlx::query_scalar("SELECT version FROM tenant_list_version WHERE id = 1")
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(backend)?;
+                let version = self.tenant_list_version().await?;
                 if let Some(page) = self.cache.list_pages.get(query, version) {
                     return Ok(page.as_ref().clone());
                 }
