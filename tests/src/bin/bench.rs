@@ -21,6 +21,10 @@
 //! it (see [`login`]). (A crate root's modules would live beside it, hence the `#[path]`s into
 //! `bench/`.)
 
+/// The server binary's allocator (`web/src/main.rs`), so the in-process server measures as it runs.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[path = "bench/accounts.rs"]
 mod accounts;
 #[path = "bench/database.rs"]
