@@ -171,6 +171,10 @@ impl std::fmt::Debug for CountingWork {
 
 #[async_trait]
 impl UnitOfWork for CountingWork {
+    fn parallel_writes(&self) -> usize {
+        self.0.parallel_writes()
+    }
+
     async fn commit(&self, work: Work) -> Result<(), StoreError> {
         let kinds: Vec<AuditKind> = work.audit.iter().map(|e| e.kind).collect();
         let runs: Vec<SyncCounts> = work

@@ -191,7 +191,7 @@ impl Started {
         let mut failures = Vec::new();
         let mut error = None;
         let mut last_heartbeat = ports.clock.now();
-        let writer = Writer::default();
+        let writer = Writer::new(ports);
         let mut results = futures_util::stream::iter(self.tenants.iter().copied())
             .map(|id| sync_one(ports, &writer, id, dry_run))
             .buffer_unordered(self.concurrency);
@@ -496,26 +496,50 @@ struct Reading {
 }
 
 /// Commits the tenants' units of work in groups (group commit). A tenant queues its work, then
-/// waits for the turn to write; whoever has the turn commits everything queued by then as one
+/// waits for a turn to write; whoever has a turn commits everything queued by then as one
 /// transaction. On SQLite a commit costs about as much as a tenant's rows, and the system and
 /// plan totals of a group's days are updated once: a first sync of 2,000 tenants took 6.5 s
-/// one transaction a tenant. The turn is taken inside the tenants' own futures, which the run
-/// keeps polling, so no write waits on a future that is not polled.
-#[derive(Default)]
+/// one transaction a tenant. There are as many turns as groups the store writes well at once
+/// ([`UnitOfWork::parallel_writes`]): one on SQLite, which has one writer; several on
+/// PostgreSQL, where a group spent most of its transaction in round trips while the next
+/// tenants waited (docs/performance.md). The turns are taken inside the tenants' own futures,
+/// which the run keeps polling, so no write waits on a future that is not polled.
 struct Writer {
     queue: std::sync::Mutex<Queue>,
-    turn: futures_util::lock::Mutex<()>,
+    /// One lock a turn, held while that turn writes: waiting for a write to end is locking it.
+    turns: Vec<futures_util::lock::Mutex<()>>,
 }
 
 #[derive(Default)]
 struct Queue {
     next: u64,
     waiting: Vec<(u64, Work)>,
+    /// Work being written, by the turn writing it.
+    writing: BTreeMap<u64, usize>,
+    /// When each turn began its write (the queue's count then), or `None` when free.
+    busy: Vec<Option<u64>>,
     /// Outcomes of written work not yet picked up by its tenant.
     done: BTreeMap<u64, Result<(), String>>,
 }
 
+/// What a tenant whose work is queued does next.
+enum Next {
+    Return(Result<(), String>),
+    /// Wait for this turn's write to end.
+    Await(usize),
+    /// Write the queue under this turn, now free.
+    Write(usize),
+}
+
 impl Writer {
+    fn new(ports: &Ports) -> Self {
+        let turns = ports.work.parallel_writes().max(1);
+        Writer {
+            queue: std::sync::Mutex::new(Queue { busy: vec![None; turns], ..Queue::default() }),
+            turns: (0..turns).map(|_| futures_util::lock::Mutex::new(())).collect(),
+        }
+    }
+
     /// Commits `work` alone or with others'; `Err` with the reason it could not be written.
     async fn commit(&self, ports: &Ports, work: Work) -> Result<(), String> {
         let ticket = {
@@ -526,21 +550,69 @@ impl Writer {
             ticket
         };
         loop {
-            if let Some(outcome) = self.lock().done.remove(&ticket) {
-                return outcome;
+            match self.next(ticket) {
+                Next::Return(outcome) => return outcome,
+                Next::Await(turn) => drop(self.turns[turn].lock().await),
+                Next::Write(turn) => {
+                    let _free = Turn { writer: self, turn };
+                    let _held = self.turns[turn].lock().await;
+                    let group = {
+                        let mut queue = self.lock();
+                        let group = std::mem::take(&mut queue.waiting);
+                        queue.writing.extend(group.iter().map(|(t, _)| (*t, turn)));
+                        group
+                    };
+                    let outcomes = write_group(ports, group).await;
+                    let mut queue = self.lock();
+                    for (t, outcome) in outcomes {
+                        queue.writing.remove(&t);
+                        queue.done.insert(t, outcome);
+                    }
+                }
             }
-            let _turn = self.turn.lock().await;
-            if let Some(outcome) = self.lock().done.remove(&ticket) {
-                return outcome;
-            }
-            let group = std::mem::take(&mut self.lock().waiting);
-            let outcomes = write_group(ports, group).await;
-            self.lock().done.extend(outcomes);
         }
+    }
+
+    /// The next step for `ticket`: its outcome; the write it is in, or the oldest write when
+    /// every turn is busy; or a free turn, taken.
+    fn next(&self, ticket: u64) -> Next {
+        let mut queue = self.lock();
+        if let Some(outcome) = queue.done.remove(&ticket) {
+            return Next::Return(outcome);
+        }
+        if let Some(&turn) = queue.writing.get(&ticket) {
+            return Next::Await(turn);
+        }
+        if let Some(free) = queue.busy.iter().position(Option::is_none) {
+            queue.busy[free] = Some(queue.next);
+            return Next::Write(free);
+        }
+        let oldest = (0..queue.busy.len()).min_by_key(|&t| queue.busy[t]).unwrap_or(0);
+        Next::Await(oldest)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A turn taken to write: freed when the write ends, also when the writing future is dropped
+/// midway (the work it was writing then fails, rather than leave its tenants waiting).
+struct Turn<'a> {
+    writer: &'a Writer,
+    turn: usize,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut queue = self.writer.lock();
+        let abandoned: Vec<u64> =
+            queue.writing.iter().filter(|&(_, &turn)| turn == self.turn).map(|(&ticket, _)| ticket).collect();
+        for ticket in abandoned {
+            queue.writing.remove(&ticket);
+            queue.done.insert(ticket, Err("the transaction writing it was abandoned".to_owned()));
+        }
+        queue.busy[self.turn] = None;
     }
 }
 

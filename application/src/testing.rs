@@ -61,6 +61,14 @@ pub struct MockPorts {
     pub sync: MockSyncStore,
 }
 
+/// A unit of work that says it writes one group at a time (what the tests' expectations of
+/// `commit` are written against) and expects nothing else yet.
+fn one_writer() -> MockUnitOfWork {
+    let mut work = MockUnitOfWork::new();
+    work.expect_parallel_writes().return_const(1_usize);
+    work
+}
+
 impl MockPorts {
     pub fn new() -> Self {
         MockPorts {
@@ -68,7 +76,7 @@ impl MockPorts {
             usage: MockUsageRepository::new(),
             admins: MockAdminRepository::new(),
             audit: MockAuditLog::new(),
-            work: MockUnitOfWork::new(),
+            work: one_writer(),
             bulk: MockBulkLoader::new(),
             passwords: MockPasswordHasher::new(),
             sessions: MockSessionStore::new(),

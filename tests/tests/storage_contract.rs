@@ -76,6 +76,7 @@ contract!(
     list_filters_and_search,
     list_sorts_and_pages,
     usage_is_idempotent_with_system_totals,
+    concurrent_recorders_keep_the_totals_exact,
     audit_appends_chain,
     audit_list_filters,
     audit_log_refuses_update_and_delete,
@@ -429,6 +430,38 @@ async fn usage_is_idempotent_with_system_totals(db: &TestDb) {
     let (day, t) = &system[1];
     assert_eq!((*day, t.auth_attempts, t.peak_active_users, t.avg_response_ms), (d2, 200, 30, 300));
     assert_eq!(s.usage.system_daily(d2, d2).await.expect("one").len(), 1);
+}
+
+/// Recorders of overlapping tenants at once (PostgreSQL lets recorders of different tenants
+/// run side by side): every tenant-day replaced many times, and the system totals of each day
+/// still the sum of the stored days.
+async fn concurrent_recorders_keep_the_totals_exact(db: &TestDb) {
+    let tenants: Vec<TenantId> = (0..6).map(|_| TenantId::from_uuid(uuid::Uuid::now_v7())).collect();
+    let days = [date!(2026 - 11 - 01), date!(2026 - 11 - 02), date!(2026 - 11 - 03)];
+    let mut recorders = Vec::new();
+    for round in 0..24_u64 {
+        let usage_port = db.storage.usage.clone();
+        // Three neighbouring tenants a call, so calls overlap in some tenants and not others.
+        let batch: Vec<_> = (0..3)
+            .flat_map(|k| {
+                let tenant = tenants[usize::try_from(round + k).expect("small") % tenants.len()];
+                days.map(|day| usage(tenant, day, 10 + round * 7 + k, 1 + round, 100))
+            })
+            .collect();
+        recorders.push(tokio::spawn(async move { usage_port.record(&batch).await }));
+    }
+    for recorder in recorders {
+        recorder.await.expect("joined").expect("recorded");
+    }
+    let system = db.storage.usage.system_daily(days[0], days[2]).await.expect("system");
+    assert_eq!(system.len(), days.len());
+    for (day, totals) in system {
+        let mut stored = 0;
+        for tenant in &tenants {
+            stored += db.storage.usage.totals(*tenant, day, day).await.expect("totals").auth_attempts;
+        }
+        assert_eq!(totals.auth_attempts, stored, "the system total of {day} is its days' sum");
+    }
 }
 
 async fn audit_appends_chain(db: &TestDb) {

@@ -24,6 +24,8 @@
 //!   list reads its candidates from, and the predicate that narrows them to the text index's
 //!   ([`filters::SearchIndex`](super::filters::SearchIndex); SQLite: `tenant_list` and the
 //!   FTS5 trigram table; PostgreSQL: `tenants`, whose pg_trgm index serves the shared `LIKE`).
+//! - `Store::PARALLEL_WRITES`: how many usage-recording commits run well at once (SQLite: one,
+//!   its single writer; PostgreSQL: several, recorders of different tenants lock only theirs);
 //! - `Store::tenant_list_version(&self)`: the tenant-list version a list's kept pages are
 //!   checked against (SQLite: [`LIST_VERSION`] every time; PostgreSQL: the same, or, in a
 //!   server, the version its announcements vouch for — `postgres/list_version.rs`).
@@ -64,8 +66,12 @@ pub const LIST_VERSION: &str = "SELECT version FROM tenant_list_version WHERE id
 pub enum Lock<'a> {
     /// Reading the audit chain's head and appending after it.
     AuditChain,
-    /// Reading a usage day and adjusting the system totals by the difference.
+    /// Every usage recorder's: loading usage in bulk, or changing the plan or quota of a
+    /// tenant whose months recorders recompute.
     UsageTotals,
+    /// Reading the usage days of these tenants and adjusting the totals by the difference:
+    /// excludes recorders of any of them and [`Lock::UsageTotals`], not recorders of others.
+    UsageOf(&'a [gatehouse_domain::TenantId]),
     /// Counting a login attempt against one throttle key.
     ThrottleKey(&'a str),
 }

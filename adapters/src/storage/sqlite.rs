@@ -98,6 +98,9 @@ impl SqliteStore {
         SqliteStore { pool, cache: Arc::default(), looks: Arc::default(), turn: Arc::default() }
     }
 
+    /// One: SQLite has a single writer, and this process's writers queue for their turn.
+    const PARALLEL_WRITES: usize = 1;
+
     /// Nothing: an outbox claim runs in a write transaction, which already excludes every other
     /// writer, so no row can be claimed twice.
     const SKIP_LOCKED: &'static str = "";

@@ -187,4 +187,11 @@ impl StoreError {
 pub trait UnitOfWork: Send + Sync {
     /// Applies `work` atomically: every change and every audit event, or nothing.
     async fn commit(&self, work: Work) -> Result<(), StoreError>;
+
+    /// How many commits recording usage this store runs well at once: a caller that commits
+    /// in groups (the tenant sync) keeps that many groups in flight. One where the database
+    /// has a single writer.
+    fn parallel_writes(&self) -> usize {
+        1
+    }
 }

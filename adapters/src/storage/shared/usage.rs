@@ -72,12 +72,12 @@ macro_rules! usage {
         pub(super) async fn record_days(conn: &mut $conn, days: &[DailyUsage]) -> Result<(), StoreError> {
             // Each day's old counters are read to adjust the system totals by the difference;
             // two recorders of one day must not both read the same old row.
-            <$store>::acquire(&mut *conn, Lock::UsageTotals).await?;
             let days: BTreeMap<(TenantId, Date), &DailyUsage> =
                 days.iter().map(|d| ((d.tenant_id, d.day), d)).collect();
             // The keys are in tenant order: each tenant once.
             let mut tenants: Vec<TenantId> = days.keys().map(|&(tenant, _)| tenant).collect();
             tenants.dedup();
+            <$store>::acquire(&mut *conn, Lock::UsageOf(&tenants)).await?;
             let (Some(first), Some(last)) =
                 (days.keys().map(|&(_, day)| day).min(), days.keys().map(|&(_, day)| day).max())
             else {
@@ -103,10 +103,11 @@ macro_rules! usage {
                 months.insert((day.tenant_id, Month::of(day.day)));
             }
             upsert_days(&mut *conn, &days.into_values().collect::<Vec<_>>()).await?;
-            add_to_system(&mut *conn, &system).await?;
-            panel::add_to_plans(&mut *conn, &by_plan).await?;
             // After every day is written: each touched month is recomputed once, exactly.
-            panel::recompute_months(&mut *conn, &months).await
+            panel::recompute_months(&mut *conn, &months).await?;
+            // Last: the rows every recorder adds to, locked from here to the commit.
+            add_to_system(&mut *conn, &system).await?;
+            panel::add_to_plans(&mut *conn, &by_plan).await
         }
 
         /// The stored rows of `tenants` from `from` to `to` (some of which the caller may not

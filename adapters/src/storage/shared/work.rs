@@ -17,6 +17,10 @@ macro_rules! work {
 
         #[async_trait]
         impl UnitOfWork for $store {
+            fn parallel_writes(&self) -> usize {
+                <$store>::PARALLEL_WRITES
+            }
+
             async fn commit(&self, work: Work) -> Result<(), StoreError> {
                 if only_records_a_look(&work) {
                     return record_looks(self, work.audit).await;
