@@ -643,7 +643,10 @@ fn merged<'a>(works: impl Iterator<Item = &'a Work>) -> Work {
         together.audit.extend(work.audit.iter().cloned());
     }
     if !days.is_empty() {
-        together.changes.push(Change::RecordUsage(days));
+        // First, as a tenant's own work has it (`ingest_usage`): the usage locks come before
+        // any other row the group writes, so a group and an ingest never wait for each other
+        // in opposite orders.
+        together.changes.insert(0, Change::RecordUsage(days));
     }
     together
 }

@@ -11,8 +11,9 @@ use gatehouse_adapters::wiring::{self, Migrate};
 use gatehouse_web::{AppState, build_router};
 use tracing_subscriber::EnvFilter;
 
-/// jemalloc rather than the system allocator: a fifth more API calls a second on two cores,
-/// where glibc's malloc and free were a tenth of the server's time (docs/performance.md).
+/// jemalloc rather than the system allocator: a quarter more API calls a second on two cores,
+/// where glibc's malloc, free and memmove were about a sixth of the server threads' time
+/// (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

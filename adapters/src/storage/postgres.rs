@@ -88,7 +88,8 @@ impl PgStore {
         if tokio::runtime::Handle::try_current().is_err() || self.watching.swap(true, Ordering::AcqRel) {
             return;
         }
-        tokio::spawn(list_version::watch(self.pool.clone(), Arc::clone(&self.list_version)));
+        let options = (*self.pool.connect_options()).clone();
+        tokio::spawn(list_version::watch(options, self.pool.close_event(), Arc::clone(&self.list_version)));
     }
 
     /// The tenant-list version: as announced when a listener vouches for it, else read (and

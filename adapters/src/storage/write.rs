@@ -35,12 +35,21 @@ impl<DB: Database> WriteTx<DB> {
         WriteTx { tx, _turn: turn, cache }
     }
 
-    /// Commits, then tells the cache (also when the commit failed: it may have landed).
+    /// Commits, then tells the cache — also when the commit failed or its caller stopped
+    /// waiting for it: it may have landed, and a list of this process must then read again.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         let WriteTx { tx, _turn, cache } = self;
-        let committed = tx.commit().await;
-        cache.written();
-        committed
+        let _counted = Counted(&cache);
+        tx.commit().await
+    }
+}
+
+/// Counts a write in the cache when dropped: when its commit ends, however it ends.
+struct Counted<'a>(&'a ReadCache);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.written();
     }
 }
 

@@ -253,7 +253,8 @@ fn link_work(n: u8) -> Work {
 #[test]
 fn a_group_is_one_work_with_its_days_together() {
     let together = merged([link_work(1), link_work(2)].iter());
-    let [Change::SaveUpstreamLink(a), Change::SaveUpstreamLink(b), Change::RecordUsage(days)] =
+    // The days first, as a tenant's own work has them (the usage locks before other rows).
+    let [Change::RecordUsage(days), Change::SaveUpstreamLink(a), Change::SaveUpstreamLink(b)] =
         &together.changes[..]
     else {
         panic!("{:?}", together.changes)

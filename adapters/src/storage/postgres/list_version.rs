@@ -13,7 +13,9 @@
 //!   announcement arrives, milliseconds after their commit;
 //! - **while no listener is subscribed** (not started, or its connection lost), every list
 //!   reads the version as before, and a version read under an earlier subscription is never
-//!   trusted, since announcements may have been missed between the two.
+//!   trusted, since announcements may have been missed between the two. A listener that has
+//!   heard nothing for [`PROBE_AFTER`] probes its connection, so one dropped silently on the way
+//!   is given up within [`PROBE_AFTER`] + [`PROBE_WITHIN`].
 //!
 //! Only long-running servers start [`watch`]; `gatehouse-ctl` reads the version every time.
 
@@ -21,7 +23,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::pool::CloseEvent;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
 use crate::storage::cache::ReadCache;
 
@@ -29,6 +32,10 @@ use crate::storage::cache::ReadCache;
 pub const CHANNEL: &str = "gatehouse_tenant_list";
 /// How long to wait before subscribing again after the listener's connection failed.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How long the listener may stay quiet before its connection is probed, and how long the
+/// probe may take: a connection dropped silently is noticed within their sum.
+const PROBE_AFTER: Duration = Duration::from_secs(10);
+const PROBE_WITHIN: Duration = Duration::from_secs(5);
 
 /// What the announcements have told of the tenant-list version (see the module documentation).
 #[derive(Debug, Default)]
@@ -108,17 +115,18 @@ impl ListVersion {
     }
 }
 
-/// Listens to the announcements on a connection of its own (not one of `pool`'s, which serve
-/// requests) until `pool` is closed, subscribing again after a lost connection.
-pub async fn watch(pool: PgPool, known: Arc<ListVersion>) {
-    let own = PgPoolOptions::new().max_connections(1).connect_lazy_with((*pool.connect_options()).clone());
-    let closed = pool.close_event();
+/// Listens to the announcements on a connection of its own (made with `options`, not one of
+/// the pool's, which serve requests) until `closed` fires (the pool is closed), subscribing
+/// again after a lost connection.
+pub async fn watch(options: PgConnectOptions, closed: CloseEvent, known: Arc<ListVersion>) {
+    let own = PgPoolOptions::new().max_connections(1).connect_lazy_with(options);
     let listen = async {
         loop {
-            if let Err(e) = follow(&own, &known).await {
+            let ended = follow(&own, &known).await;
+            known.lost();
+            if let Err(e) = ended {
                 tracing::warn!(error = %e, "tenant-list announcements lost; lists read the version meanwhile");
             }
-            known.lost();
             tokio::time::sleep(RETRY_AFTER).await;
         }
     };
@@ -130,27 +138,33 @@ pub async fn watch(pool: PgPool, known: Arc<ListVersion>) {
     own.close().await;
 }
 
-/// Subscribes on `own` and applies announcements until an error.
+/// Subscribes on `own` and applies announcements until the connection fails or is lost, or
+/// stays silent through a probe: an idle connection dropped on the way (a firewall, a host
+/// gone) would otherwise never say so, and the lists would trust a version nobody updates.
 async fn follow(own: &PgPool, known: &ListVersion) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(own).await?;
+    // A lost connection ends this subscription rather than being mended inside `try_recv`,
+    // where the lists would go on trusting the old version until it was back.
+    listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
     known.subscribed();
     loop {
-        match listener.try_recv().await? {
-            Some(notification) => {
-                if let Ok(version) = notification.payload().parse::<i64>() {
-                    known.announced(version);
-                } else {
-                    // Not one of migration 0012's: trust nothing read so far.
-                    tracing::warn!(
-                        payload = notification.payload(),
-                        "a tenant-list announcement without a version"
-                    );
-                    known.subscribed();
-                }
-            }
-            // The connection was lost and has been subscribed again: bumps may have been missed.
-            None => known.subscribed(),
+        let Ok(received) = tokio::time::timeout(PROBE_AFTER, listener.try_recv()).await else {
+            // Quiet for a while: make sure the connection still answers.
+            tokio::time::timeout(PROBE_WITHIN, sqlx::query("SELECT 1").execute(&mut listener))
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)??;
+            continue;
+        };
+        let Some(notification) = received? else {
+            return Ok(());
+        };
+        if let Ok(version) = notification.payload().parse::<i64>() {
+            known.announced(version);
+        } else {
+            // Not one of migration 0012's: trust nothing read so far.
+            tracing::warn!(payload = notification.payload(), "a tenant-list announcement without a version");
+            known.subscribed();
         }
     }
 }
