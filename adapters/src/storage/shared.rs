@@ -66,8 +66,8 @@ pub const LIST_VERSION: &str = "SELECT version FROM tenant_list_version WHERE id
 pub enum Lock<'a> {
     /// Reading the audit chain's head and appending after it.
     AuditChain,
-    /// Every usage recorder's: loading usage in bulk, or changing the plan or quota of a
-    /// tenant whose months recorders recompute.
+    /// Excludes every usage recorder at once: for loading usage in bulk, or changing the plan
+    /// or quota of a tenant whose months recorders recompute.
     UsageTotals,
     /// Reading the usage days of these tenants and adjusting the totals by the difference:
     /// excludes recorders of any of them and [`Lock::UsageTotals`], not recorders of others.

@@ -153,7 +153,12 @@ async fn follow(own: &PgPool, known: &ListVersion) -> Result<(), sqlx::Error> {
             // Quiet for a while: make sure the connection still answers.
             tokio::time::timeout(PROBE_WITHIN, sqlx::query("SELECT 1").execute(&mut listener))
                 .await
-                .map_err(|_| sqlx::Error::PoolTimedOut)??;
+                .map_err(|_| {
+                    sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the listener's connection did not answer a probe",
+                    ))
+                })??;
             continue;
         };
         let Some(notification) = received? else {
