@@ -9,7 +9,7 @@ use gatehouse_domain::{Actor, AuditKind, AuditRecord, Month, Permission, Plan, T
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::ports::{AuditQuery, ComponentStatus, ProcessStats, TenantCount, TenantMonthUsage};
+use crate::ports::{ComponentStatus, ProcessStats, TenantCount, TenantMonthUsage};
 use crate::{Ports, Result};
 
 /// Days of traffic on the dashboard's chart, today included.
@@ -166,9 +166,7 @@ pub async fn run(ports: &Ports, actor: &Actor) -> Result<Dashboard> {
     let mut near_quota = ports.panel.near_quota(month, NEAR_QUOTA).await?;
     near_quota.retain(in_scope);
     let security_events = if actor.require(Permission::AuditView, None).is_ok() {
-        let query =
-            AuditQuery { kinds: SECURITY_KINDS.to_vec(), limit: SECURITY_EVENTS, ..AuditQuery::default() };
-        Some(ports.audit.list(&query).await?)
+        Some(ports.audit.recent(SECURITY_KINDS, SECURITY_EVENTS).await?)
     } else {
         None
     };
@@ -244,10 +242,10 @@ mod tests {
     async fn folds_counts_fills_the_series_and_reads_security_events() {
         let mut m = mocks();
         m.audit
-            .expect_list()
-            .withf(|q| q.kinds.contains(&AuditKind::AuthzFail) && q.limit == SECURITY_EVENTS)
+            .expect_recent()
+            .withf(|kinds, limit| kinds.contains(&AuditKind::AuthzFail) && *limit == SECURITY_EVENTS)
             .times(1)
-            .returning(|_| Ok(vec![]));
+            .returning(|_, _| Ok(vec![]));
         let d = run(&m.ports(), &cli()).await.expect("dashboard");
         assert_eq!(d.counts.total, 6);
         assert!(d.counts.by_status.contains(&(TenantStatus::Active, 4)));

@@ -4,9 +4,12 @@
 //! older than that rule allows (docs/performance.md, "Caches"):
 //!
 //! - **Rollups of the dashboard** (tenant counts, the system's days, the month's busiest and
-//!   fullest tenants): kept for at most [`ROLLUP_TTL`] and dropped by any write committed
-//!   through this process. A write by another process (a second instance, `gatehouse-ctl`)
-//!   shows after at most [`ROLLUP_TTL`].
+//!   fullest tenants) and **its security events**: kept for at most [`ROLLUP_TTL`] and dropped
+//!   by any write committed through this process that may change them ([`Reach`]): a write of
+//!   tenants or usage drops the rollups, one that appends audit events (other than looks at a
+//!   tenant) drops the events. A session's activity, a login's throttle or a look at a tenant
+//!   drops neither. A write by another process (a second instance, `gatehouse-ctl`) shows
+//!   after at most [`ROLLUP_TTL`].
 //! - **System settings**, read by every request's session check: kept for at most
 //!   [`SETTINGS_TTL`] and dropped when this process saves settings.
 //! - **Tenant lists**: for a search, the sorted ids of every match and the rows of the pages
@@ -27,7 +30,7 @@ use gatehouse_application::ports::{
     Page, StoreError, TenantCount, TenantMonthUsage, TenantPage, TenantQuery, TenantSummary,
 };
 use gatehouse_domain::settings::SystemSettings;
-use gatehouse_domain::{Month, UsageTotals};
+use gatehouse_domain::{AuditKind, AuditRecord, Month, UsageTotals};
 use time::Date;
 use uuid::Uuid;
 
@@ -44,11 +47,32 @@ const SEARCHES_KEPT: usize = 32;
 /// first): at most 500 rows each, so a few megabytes at worst.
 const LIST_PAGES_KEPT: usize = 32;
 
+/// What a committed write may have changed among the answers kept for a few seconds. Every
+/// write counts for the tenant lists' read-your-writes, whatever it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Tenants or usage: what the dashboard's rollups are made of.
+    pub rollups: bool,
+    /// Audit events other than looks at a tenant: what the dashboard's security events are.
+    pub events: bool,
+}
+
+impl Reach {
+    /// What a write is taken to reach unless it says otherwise.
+    pub const ALL: Reach = Reach { rollups: true, events: true };
+    /// A write of sessions, throttles, second factors, API logs, key use or sync progress.
+    pub const NEITHER: Reach = Reach { rollups: false, events: false };
+}
+
 /// The in-memory answers of one storage handle.
 #[derive(Debug, Default)]
 pub struct ReadCache {
     /// Write transactions committed through this process.
     writes: AtomicU64,
+    /// Those of them that may have changed a rollup.
+    rollup_writes: AtomicU64,
+    /// Those of them that may have appended a security event.
+    event_writes: AtomicU64,
     /// Settings saved through this process.
     settings_saves: AtomicU64,
     pub settings: Slot<(), SystemSettings>,
@@ -56,13 +80,22 @@ pub struct ReadCache {
     pub system_days: Slot<(Date, Date), Vec<(Date, UsageTotals)>>,
     pub top_tenants: Slot<(Month, u32), Vec<TenantMonthUsage>>,
     pub near_quota: Slot<(Month, u32), Vec<TenantMonthUsage>>,
+    pub recent_events: Slot<(Vec<AuditKind>, u32), Vec<AuditRecord>>,
     pub searches: Searches,
     pub list_pages: ListPages,
 }
 
 impl ReadCache {
-    /// A write transaction has committed (or ended) through this process.
-    pub fn written(&self) {
+    /// A write transaction that may have changed what `reach` says has committed (or ended)
+    /// through this process.
+    pub fn written(&self, reach: Reach) {
+        // The narrower counts first: a reader that sees the new total sees them too.
+        if reach.rollups {
+            self.rollup_writes.fetch_add(1, Ordering::AcqRel);
+        }
+        if reach.events {
+            self.event_writes.fetch_add(1, Ordering::AcqRel);
+        }
         self.writes.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -77,14 +110,23 @@ impl ReadCache {
     }
 
     /// A dashboard rollup: `slot`'s answer for `key`, or `load`'s, kept under [`ROLLUP_TTL`]
-    /// and this process's writes.
+    /// and this process's writes of tenants and usage.
     pub async fn rollup<K, V, F>(&self, slot: &Slot<K, V>, key: K, load: F) -> Result<V, StoreError>
     where
         K: PartialEq,
         V: Clone,
         F: Future<Output = Result<V, StoreError>>,
     {
-        through(slot, &self.writes, ROLLUP_TTL, key, load).await
+        through(slot, &self.rollup_writes, ROLLUP_TTL, key, load).await
+    }
+
+    /// The dashboard's newest audit events of some kinds: [`Self::recent_events`]'s answer, or
+    /// `load`'s, kept under [`ROLLUP_TTL`] and this process's appends of events.
+    pub async fn events<F>(&self, key: (Vec<AuditKind>, u32), load: F) -> Result<Vec<AuditRecord>, StoreError>
+    where
+        F: Future<Output = Result<Vec<AuditRecord>, StoreError>>,
+    {
+        through(&self.recent_events, &self.event_writes, ROLLUP_TTL, key, load).await
     }
 
     /// The system settings, kept under [`SETTINGS_TTL`] and this process's saves.
@@ -304,7 +346,10 @@ mod tests {
         assert_eq!(cache.rollup(&slot, 1, ok(10)).await.expect("read"), 10);
         assert_eq!(cache.rollup(&slot, 1, ok(11)).await.expect("kept"), 10);
         assert_eq!(cache.rollup(&slot, 2, ok(20)).await.expect("other key"), 20);
-        cache.written();
+        cache.written(Reach::NEITHER);
+        cache.written(Reach { rollups: false, events: true });
+        assert_eq!(cache.rollup(&slot, 2, ok(21)).await.expect("kept"), 20, "no write of tenants or usage");
+        cache.written(Reach { rollups: true, events: false });
         assert_eq!(cache.rollup(&slot, 2, ok(21)).await.expect("after a write"), 21);
         let failed = cache.rollup(&slot, 3, std::future::ready(Err(StoreError::NotFound))).await;
         assert!(failed.is_err(), "errors are passed on, not kept");
@@ -317,11 +362,37 @@ mod tests {
         let slot: Slot<(), u32> = Slot::default();
         let read = cache.rollup(&slot, (), async {
             // The write commits after the reader noted the count, before its answer is kept.
-            cache.written();
+            cache.written(Reach::ALL);
             Ok(1)
         });
         assert_eq!(read.await.expect("read"), 1);
         assert_eq!(cache.rollup(&slot, (), ok(2)).await.expect("read again"), 2);
+    }
+
+    #[tokio::test]
+    async fn events_are_dropped_by_appends_of_events_only() {
+        let cache = ReadCache::default();
+        let key = || (vec![AuditKind::AuthnLoginFail], 10);
+        let read = |n: usize| std::future::ready(Ok(vec![record(); n]));
+        assert_eq!(cache.events(key(), read(1)).await.expect("read").len(), 1);
+        cache.written(Reach { rollups: true, events: false });
+        assert_eq!(cache.events(key(), read(2)).await.expect("kept").len(), 1, "a write of tenants");
+        cache.written(Reach { rollups: false, events: true });
+        assert_eq!(cache.events(key(), read(2)).await.expect("read again").len(), 2);
+        let other = (vec![AuditKind::AuthzFail], 10);
+        assert_eq!(cache.events(other, read(3)).await.expect("other kinds").len(), 3);
+        assert_eq!(cache.write_count(), 2, "every write counts for the lists");
+    }
+
+    fn record() -> AuditRecord {
+        let event = gatehouse_domain::AuditEvent::new(
+            Uuid::from_u128(1),
+            time::OffsetDateTime::UNIX_EPOCH,
+            AuditKind::AuthnLoginFail,
+            &gatehouse_domain::Actor::cli("ops"),
+            gatehouse_domain::Outcome::Failure,
+        );
+        AuditRecord::chain(None, event)
     }
 
     #[test]
@@ -340,7 +411,7 @@ mod tests {
             ..SystemSettings::default()
         };
         let first = cache.settings(std::future::ready(Ok(SystemSettings::default()))).await.expect("read");
-        cache.written();
+        cache.written(Reach::ALL);
         let kept = cache.settings(std::future::ready(Ok(changed.clone()))).await.expect("kept");
         assert_eq!(kept, first, "other writes leave the settings alone");
         cache.settings_saved();

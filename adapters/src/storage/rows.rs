@@ -279,6 +279,34 @@ pub struct TenantRow {
     pub updated_at: Ts,
 }
 
+/// A `tenants` row beside one of its domains (`LEFT JOIN tenant_domains`: all `None` for a
+/// tenant without domains).
+#[derive(Debug, sqlx::FromRow)]
+pub struct TenantDomainRow {
+    #[sqlx(flatten)]
+    pub tenant: TenantRow,
+    pub hostname: Option<String>,
+    pub is_primary: Option<bool>,
+    pub added_at: Option<Ts>,
+}
+
+impl TenantDomainRow {
+    /// The tenant of `rows` (all of one tenant, in domain order), if there is one.
+    pub fn into_tenant(rows: Vec<TenantDomainRow>) -> Result<Option<Tenant>, StoreError> {
+        let mut domains = Vec::with_capacity(rows.len());
+        let mut tenant = None;
+        for row in rows {
+            if let (Some(hostname), Some(is_primary), Some(added_at)) =
+                (row.hostname, row.is_primary, row.added_at)
+            {
+                domains.push(DomainRow { hostname, is_primary, added_at });
+            }
+            tenant.get_or_insert(row.tenant);
+        }
+        tenant.map(|t| t.into_tenant(domains)).transpose()
+    }
+}
+
 /// A `tenant_domains` row.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DomainRow {

@@ -27,6 +27,10 @@ pub struct AuditQuery {
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError>;
+    /// The newest `limit` records of `kinds`, for an overview that refreshes itself (the
+    /// dashboard): records appended through this process show at once, those of another
+    /// process (a second instance, the CLI) within a few seconds.
+    async fn recent(&self, kinds: &[AuditKind], limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
     /// Up to `limit` records with `seq > after`, in order: the chain verifier reads the log in
     /// such batches.
     async fn records_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;

@@ -24,6 +24,7 @@ contract!(
     a_kept_search_sees_another_process_writing,
     searches_with_too_many_matches_to_keep_stay_exact,
     dashboard_rollups_follow_this_process_at_once,
+    dashboard_events_follow_this_process_at_once,
     several_audit_kinds_are_the_newest_of_each_merged,
     a_look_at_a_tenant_is_chained_like_any_record,
     concurrent_looks_are_appended_together_and_chained,
@@ -144,6 +145,44 @@ async fn dashboard_rollups_follow_this_process_at_once(db: &TestDb) {
     assert_eq!(near.iter().map(|u| u.tenant.id).collect::<Vec<_>>(), [t.id], "9,000 of 10,000");
     let days = s.usage.system_daily(today - Duration::days(1), today).await.expect("days");
     assert_eq!(days.iter().map(|(d, u)| (*d, u.auth_attempts)).collect::<Vec<_>>(), [(today, 9_000)]);
+}
+
+async fn dashboard_events_follow_this_process_at_once(db: &TestDb) {
+    let s = &db.storage;
+    let t = tenant("Acme", "acme", Plan::Basic, &["acme.example"], 0);
+    insert(s, &t).await.expect("insert");
+    let security = [AuditKind::AuthnLoginFail, AuditKind::AuthzFail];
+    let kinds = |records: Vec<gatehouse_domain::AuditRecord>| {
+        records.iter().map(|r| r.event.kind).collect::<Vec<_>>()
+    };
+    assert!(s.audit.recent(&security, 10).await.expect("recent").is_empty());
+    // A look and a session's activity are not security events; the kept answer may stay.
+    let look = Work { changes: vec![], audit: vec![event(AuditKind::TenantAccess, Some(t.id))] };
+    s.work.commit(look).await.expect("look");
+    assert!(s.audit.recent(&security, 10).await.expect("recent").is_empty());
+    let failed = Work { changes: vec![], audit: vec![event(AuditKind::AuthnLoginFail, None)] };
+    s.work.commit(failed).await.expect("failed login");
+    assert_eq!(
+        kinds(s.audit.recent(&security, 10).await.expect("recent")),
+        [AuditKind::AuthnLoginFail],
+        "at once"
+    );
+    let mut activated = s.tenants.get(t.id).await.expect("get").expect("some");
+    activated.change_status(TenantStatus::Active, None, now()).expect("activate");
+    save(s, &activated).await.expect("save");
+    let audited = kinds(
+        s.audit.recent(&[AuditKind::TenantUpdated, AuditKind::AuthnLoginFail], 10).await.expect("recent"),
+    );
+    assert_eq!(
+        audited,
+        [AuditKind::TenantUpdated, AuditKind::AuthnLoginFail],
+        "another set of kinds, newest first"
+    );
+    let counts = s.panel.tenant_counts().await.expect("counts");
+    assert!(
+        counts.iter().any(|c| c.status == TenantStatus::Active && c.tenants == 1),
+        "a status counts at once: {counts:?}"
+    );
 }
 
 async fn several_audit_kinds_are_the_newest_of_each_merged(db: &TestDb) {

@@ -177,6 +177,7 @@ async fn follow(own: &PgPool, known: &ListVersion) -> Result<(), sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::cache::Reach;
 
     fn watched() -> (ListVersion, ReadCache) {
         let known = ListVersion::default();
@@ -211,7 +212,7 @@ mod tests {
     fn a_write_of_this_process_makes_the_next_list_read_again() {
         let (known, cache) = watched();
         known.read(known.before_read(&cache), 7);
-        cache.written();
+        cache.written(Reach::ALL);
         assert_eq!(known.current(&cache), None, "read-your-writes: ask the database");
         known.read(known.before_read(&cache), 8);
         assert_eq!(known.current(&cache), Some(8));
@@ -221,7 +222,7 @@ mod tests {
     fn a_read_begun_before_a_write_is_not_trusted_after_it() {
         let (known, cache) = watched();
         let ticket = known.before_read(&cache);
-        cache.written();
+        cache.written(Reach::ALL);
         known.read(ticket, 7);
         assert_eq!(known.current(&cache), None);
     }

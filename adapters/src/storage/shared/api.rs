@@ -4,6 +4,7 @@
 macro_rules! api {
     ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
+        use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{
             ApiLogEntry, ApiLogStore, IdempotencyClaim, IdempotencyStore, StoreError, StoredResponse,
         };
@@ -114,6 +115,7 @@ macro_rules! api {
                     return Ok(());
                 }
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let mut insert = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO api_log (at, key_id, tenant_id, method, path, status, duration_ms, request_id) ",
                 );

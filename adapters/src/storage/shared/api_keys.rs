@@ -5,6 +5,7 @@
 macro_rules! api_keys {
     ($store:ty, $conn:ty) => {
         use async_trait::async_trait;
+        use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{ApiKeyStore, StoreError};
         use gatehouse_domain::{ApiKey, ApiKeyId, TenantApiKey, TenantId, TenantKeyId};
         use time::OffsetDateTime;
@@ -84,6 +85,7 @@ macro_rules! api_keys {
         /// forwards: a slow request finishing late must not move the time back.
         async fn touch_key(store: &$store, table: &'static str, id: uuid::Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
             let mut tx = store.begin_write().await?;
+            tx.reaches(Reach::NEITHER);
             let sql = format!(
                 "UPDATE {table} SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
             );

@@ -13,6 +13,7 @@
 macro_rules! outbox {
     ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
+        use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{Claim, Delivery, Outbox, OutboxDepth, OutboxEntry, OutboxMessage, OutboxQuery, StoreError};
         use gatehouse_domain::{MessageKind, MessageState};
         use sqlx::QueryBuilder;
@@ -50,6 +51,7 @@ macro_rules! outbox {
                     .push(") RETURNING ")
                     .push(OUTBOX);
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let rows: Vec<OutboxRow> = qb.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
                 tx.commit().await.map_err(backend)?;
                 let mut claimed = rows.into_iter().map(OutboxEntry::try_from).collect::<Result<Vec<_>, _>>()?;

@@ -6,6 +6,7 @@
 macro_rules! second_factor {
     ($store:ty, $conn:ty) => {
         use async_trait::async_trait;
+        use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{SecondFactor, SecondFactorStore, StoreError};
         use gatehouse_domain::AdminId;
         use time::OffsetDateTime;
@@ -31,6 +32,7 @@ macro_rules! second_factor {
                 // The condition and the write are one statement: of two requests with the same
                 // code, the second finds the step already taken (S8).
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let claimed = sqlx::query(
                     "UPDATE admins SET totp_last_step = $2 \
                      WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
@@ -51,6 +53,7 @@ macro_rules! second_factor {
                 at: OffsetDateTime,
             ) -> Result<bool, StoreError> {
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let used = sqlx::query(
                     "UPDATE admin_recovery_codes SET used_at = $3 \
                      WHERE admin_id = $1 AND code_hash = $2 AND used_at IS NULL",

@@ -11,6 +11,7 @@ macro_rules! sessions {
         use gatehouse_domain::session::{EndReason, Session};
         use time::OffsetDateTime;
         use uuid::Uuid;
+        use $crate::storage::cache::Reach;
 
         use $crate::storage::rows::{SessionRow, Ts, backend, columns};
 
@@ -59,6 +60,7 @@ macro_rules! sessions {
                 // Only forwards, and never on an ended session: a slow request finishing late
                 // must not move the idle clock back or revive anything.
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 sqlx::query(
                     "UPDATE sessions SET last_seen_at = $2 \
                      WHERE id = $1 AND ended_at IS NULL AND last_seen_at < $2",
@@ -74,6 +76,7 @@ macro_rules! sessions {
             async fn add_second_factor_failure(&self, id: Uuid) -> Result<u32, StoreError> {
                 // One statement reads and increments, so parallel wrong codes each count.
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let count: Option<i32> = sqlx::query_scalar(
                     "UPDATE sessions SET second_factor_failures = second_factor_failures + 1 \
                      WHERE id = $1 RETURNING second_factor_failures",

@@ -4,6 +4,7 @@
 macro_rules! sync {
     ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
+        use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{
             Conflict, StoreError, SyncCounts, SyncRun, SyncStore, SyncTrigger, TenantRegistration, UpstreamLink,
         };
@@ -124,6 +125,7 @@ macro_rules! sync {
 
             async fn begin_run(&self, run: &SyncRun, now: OffsetDateTime) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let silent_since = now - gatehouse_application::ports::SYNC_LEASE;
                 sqlx::query(
                     "UPDATE sync_runs SET running = NULL, finished_at = $1, \
@@ -165,6 +167,7 @@ macro_rules! sync {
 
             async fn heartbeat(&self, id: Uuid, counts: SyncCounts, at: OffsetDateTime) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 let done = sqlx::query(
                     "UPDATE sync_runs SET heartbeat_at = $2, synced = $3, unchanged = $4, failed = $5 \
                      WHERE id = $1 AND running = 1",

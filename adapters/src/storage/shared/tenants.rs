@@ -16,47 +16,40 @@ macro_rules! tenants {
         use $crate::storage::cache::{Kept, Matches, SEARCH_KEEP_MAX};
         use $crate::storage::filters;
         use $crate::storage::rows::{
-            CountDeltas, DomainRow, SummaryRow, TenantRow, TenantValues, Ts, backend, columns, tenant_order,
+            CountDeltas, SummaryRow, TenantDomainRow, TenantValues, Ts, backend, columns, tenant_order,
             write_error,
         };
         use $crate::storage::shared::Lock;
 
         use super::panel;
 
-        /// The aggregate of `row`, with its domains.
-        async fn load(store: &$store, row: Option<TenantRow>) -> Result<Option<Tenant>, StoreError> {
-            let Some(row) = row else { return Ok(None) };
-            let domains: Vec<DomainRow> = sqlx::query_as(
-                "SELECT hostname, is_primary, added_at FROM tenant_domains WHERE tenant_id = $1 \
-                 ORDER BY position",
-            )
-            .bind(row.id)
-            .fetch_all(&store.pool)
-            .await
-            .map_err(backend)?;
-            row.into_tenant(domains).map(Some)
+        /// The tenant `column` names, with its domains: one statement, a row per domain (one
+        /// without a domain for a tenant that has none).
+        async fn load<T>(store: &$store, column: &str, value: T) -> Result<Option<Tenant>, StoreError>
+        where
+            T: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
+        {
+            let sql = format!(
+                "SELECT {}, hostname, is_primary, added_at FROM tenants t \
+                 LEFT JOIN tenant_domains d ON d.tenant_id = t.id WHERE t.{column} = $1 ORDER BY d.position",
+                columns::TENANT
+            );
+            let rows: Vec<TenantDomainRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(value)
+                .fetch_all(&store.pool)
+                .await
+                .map_err(backend)?;
+            TenantDomainRow::into_tenant(rows)
         }
 
         #[async_trait]
         impl TenantRepository for $store {
             async fn get(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
-                let sql = format!("SELECT {} FROM tenants WHERE id = $1", columns::TENANT);
-                let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(id.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                load(self, row).await
+                load(self, "id", id.as_uuid()).await
             }
 
             async fn get_by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, StoreError> {
-                let sql = format!("SELECT {} FROM tenants WHERE slug = $1", columns::TENANT);
-                let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(slug.as_str())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                load(self, row).await
+                load(self, "slug", slug.as_str().to_owned()).await
             }
 
             async fn find_by_domain(&self, hostname: &Hostname) -> Result<Option<TenantId>, StoreError> {

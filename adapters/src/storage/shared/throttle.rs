@@ -5,6 +5,7 @@
 macro_rules! throttle {
     ($store:ty, $conn:ty) => {
         use async_trait::async_trait;
+        use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{KeyState, LoginThrottle, StoreError, ThrottleKey};
         use time::{Duration, OffsetDateTime};
         use uuid::Uuid;
@@ -27,6 +28,7 @@ macro_rules! throttle {
             ) -> Result<Vec<KeyState>, StoreError> {
                 let keys: Vec<String> = keys.iter().map(ThrottleKey::as_key).collect();
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 // Every key's lock is held to the end, taken in one global order so that two
                 // attempts sharing keys cannot deadlock; counting then sees every earlier attempt.
                 let mut ordered: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -72,6 +74,7 @@ macro_rules! throttle {
 
             async fn succeed(&self, attempt: Uuid, reset: &[ThrottleKey]) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 sqlx::query("DELETE FROM login_attempts WHERE attempt_id = $1")
                     .bind(attempt)
                     .execute(&mut *tx)
@@ -86,6 +89,7 @@ macro_rules! throttle {
             async fn lock(&self, key: &ThrottleKey, until: OffsetDateTime) -> Result<(), StoreError> {
                 // A shorter lock never replaces a longer one (two failures deciding at once).
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 sqlx::query(
                     "INSERT INTO login_locks AS l (key, locked_until) VALUES ($1, $2) \
                      ON CONFLICT (key) DO UPDATE SET locked_until = excluded.locked_until \
@@ -101,6 +105,7 @@ macro_rules! throttle {
 
             async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
+                tx.reaches(Reach::NEITHER);
                 forget(&mut tx, &key.as_key()).await?;
                 tx.commit().await.map_err(backend)
             }

@@ -7,6 +7,7 @@ macro_rules! work {
         use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
         use gatehouse_domain::{AuditEvent, AuditKind};
 
+        use $crate::storage::cache::Reach;
         use $crate::storage::looks::arrived;
 
         use super::{
@@ -26,6 +27,7 @@ macro_rules! work {
                     return record_looks(self, work.audit).await;
                 }
                 let mut tx = self.begin_write().await?;
+                tx.reaches(reach_of(&work));
                 let mut counts = CountDeltas::default();
                 // Written together after the loop (a sync commits several tenants' links).
                 let mut links = Vec::new();
@@ -104,6 +106,40 @@ macro_rules! work {
             }
         }
 
+        /// What `work` may change among the cache's kept answers: the rollups with a write of
+        /// tenants or usage (a new tenant, a status, plan or quota, a day's usage), the security
+        /// events with any audit event. Every change is named, so a new one must be placed.
+        fn reach_of(work: &Work) -> Reach {
+            let rollups = work.changes.iter().any(|change| match change {
+                Change::InsertTenant(_) | Change::UpdateTenant(_) | Change::RecordUsage(_) => true,
+                Change::InsertAdmin(_)
+                | Change::UpdateAdmin(_)
+                | Change::InsertSession(_)
+                | Change::EndSession { .. }
+                | Change::EndAdminSessions { .. }
+                | Change::SetPendingTotp { .. }
+                | Change::EnableTotp { .. }
+                | Change::DisableTotp { .. }
+                | Change::ReplaceRecoveryCodes { .. }
+                | Change::SaveSettings(_)
+                | Change::InsertSetupToken { .. }
+                | Change::UseSetupToken { .. }
+                | Change::InsertSupportGrant(_)
+                | Change::InsertApiKey { .. }
+                | Change::RevokeApiKey { .. }
+                | Change::NoteKeyRefusal { .. }
+                | Change::InsertTenantKey { .. }
+                | Change::ExpireTenantKeys { .. }
+                | Change::RevokeTenantKeys { .. }
+                | Change::RevokeTenantKey { .. }
+                | Change::Enqueue(_)
+                | Change::RetryMessage { .. }
+                | Change::SaveUpstreamLink(_)
+                | Change::FinishSyncRun(_) => false,
+            });
+            Reach { rollups, events: !work.audit.is_empty() }
+        }
+
         /// A unit of work that changes nothing and records only that a tenant was looked at (the
         /// tenant page writes one per view): appended in batches, and the one kind whose commit
         /// need not wait for the disk (see `commit_without_flush`).
@@ -140,6 +176,8 @@ macro_rules! work {
         /// One transaction appending `events`, committed without waiting for the disk.
         async fn append_looks(store: &$store, events: Vec<AuditEvent>) -> Result<(), StoreError> {
             let mut tx = store.begin_write().await?;
+            // A look is not a security event, and changes no tenant.
+            tx.reaches(Reach::NEITHER);
             <$store>::commit_without_flush(&mut tx).await?;
             audit::append(&mut tx, events).await?;
             tx.commit().await.map_err(backend)
