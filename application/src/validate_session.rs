@@ -54,10 +54,8 @@ pub async fn run(
     activity: Activity,
 ) -> Result<Result<Authenticated, Invalid>> {
     let hash = ports.tokens.hash(token);
-    let Some(session) = ports.sessions.by_token_hash(&hash).await?.filter(Session::is_active) else {
-        return Ok(Err(Invalid::Unknown));
-    };
-    let Some(admin) = ports.admins.get(session.admin_id).await? else {
+    let Some((session, admin)) = ports.sessions.by_token_hash(&hash).await?.filter(|(s, _)| s.is_active())
+    else {
         return Ok(Err(Invalid::Unknown));
     };
     let settings = ports.settings.get().await?;

@@ -14,6 +14,7 @@ mod panel;
 use std::collections::BTreeMap;
 
 use gatehouse_application::ports::{Conflict, SortDirection, StoreError, TenantSort, TenantSummary};
+use gatehouse_domain::session::Session;
 use gatehouse_domain::{
     AdminId, AdminStatus, AuditEvent, AuditRecord, DailyUsage, Email, Hostname, Plan, SuperAdmin, Tenant,
     TenantDomain, TenantId, TenantName, TenantScope, TenantSlug, TenantStatus, UsageTotals, Username,
@@ -619,6 +620,41 @@ pub struct AdminRow {
     pub updated_at: Ts,
 }
 
+/// A session's row beside its admin's, as [`columns::SESSION_OF_S`] and
+/// [`columns::ADMIN_BESIDE_SESSION`] select them.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionAdminRow {
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub scope: String,
+    pub status: String,
+    pub password_hash: String,
+    pub totp_enabled: bool,
+    pub admin_created_at: Ts,
+    pub updated_at: Ts,
+}
+
+impl SessionAdminRow {
+    pub fn split(self) -> Result<(Session, SuperAdmin), StoreError> {
+        let admin = AdminRow {
+            id: self.session.admin_id,
+            username: self.username,
+            email: self.email,
+            role: self.role,
+            scope: self.scope,
+            status: self.status,
+            password_hash: self.password_hash,
+            totp_enabled: self.totp_enabled,
+            created_at: self.admin_created_at,
+            updated_at: self.updated_at,
+        };
+        Ok((Session::try_from(self.session)?, SuperAdmin::try_from(admin)?))
+    }
+}
+
 impl TryFrom<AdminRow> for SuperAdmin {
     type Error = StoreError;
     fn try_from(r: AdminRow) -> Result<Self, StoreError> {
@@ -754,4 +790,12 @@ pub mod columns {
                              reason, ip, user_agent, before_json, after_json, prev_hash, hash";
     pub const SESSION: &str = "id, token_hash, admin_id, stage, created_at, last_seen_at, ip, user_agent, \
                                remember, second_factor_failures, return_to, ended_at, end_reason";
+    /// [`SESSION`] of `sessions s` in a join with `admins a`.
+    pub const SESSION_OF_S: &str = "s.id, s.token_hash, s.admin_id, s.stage, s.created_at, s.last_seen_at, \
+                                    s.ip, s.user_agent, s.remember, s.second_factor_failures, s.return_to, \
+                                    s.ended_at, s.end_reason";
+    /// [`ADMIN`] of `admins a` beside [`SESSION_OF_S`]: its id is the session's `admin_id`, its
+    /// `created_at` renamed (see `SessionAdminRow`).
+    pub const ADMIN_BESIDE_SESSION: &str = "a.username, a.email, a.role, a.scope, a.status, a.password_hash, \
+                                            a.totp_enabled, a.created_at AS admin_created_at, a.updated_at";
 }

@@ -2,7 +2,7 @@
 //! settings, and the cryptography behind them.
 
 use async_trait::async_trait;
-use gatehouse_domain::AdminId;
+use gatehouse_domain::{AdminId, SuperAdmin};
 use gatehouse_domain::lockout::FailureCounts;
 use gatehouse_domain::session::Session;
 use gatehouse_domain::settings::SystemSettings;
@@ -14,8 +14,9 @@ use super::{SecretString, StoreError};
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// The session whose token hashes to `token_hash`, ended or not.
-    async fn by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>, StoreError>;
+    /// The session whose token hashes to `token_hash`, ended or not, with its admin: one read,
+    /// since every request of a logged-in admin needs both.
+    async fn by_token_hash(&self, token_hash: &[u8]) -> Result<Option<(Session, SuperAdmin)>, StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<Session>, StoreError>;
     /// An admin's sessions, newest first; only the active ones unless `include_ended`.
     async fn for_admin(&self, admin: AdminId, include_ended: bool) -> Result<Vec<Session>, StoreError>;

@@ -11,9 +11,8 @@ fn ports_with(m: &mut MockPorts, last_seen_ago: Duration, status: AdminStatus) {
         let mut s = session(SessionStage::Full);
         s.created_at = NOW - last_seen_ago;
         s.last_seen_at = NOW - last_seen_ago;
-        Ok(Some(s))
+        Ok(Some((s, SuperAdmin { status, ..owner() })))
     });
-    m.admins.expect_get().returning(move |_| Ok(Some(SuperAdmin { status, ..owner() })));
 }
 
 fn firefox() -> Client {
@@ -77,7 +76,7 @@ async fn unknown_and_ended_tokens_are_invalid() {
         Ok((h == b"dne".as_slice()).then(|| {
             let mut s = session(SessionStage::Full);
             s.ended = Some(gatehouse_domain::session::SessionEnd { at: NOW, reason: EndReason::Logout });
-            s
+            (s, owner())
         }))
     });
     let ports = m.ports();

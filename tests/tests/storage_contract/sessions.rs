@@ -38,7 +38,11 @@ async fn sessions_round_trip(db: &TestDb) {
         .expect("insert");
 
     assert_eq!(s.sessions.get(partial.id).await.expect("get"), Some(partial.clone()));
-    assert_eq!(s.sessions.by_token_hash(&newer.token_hash).await.expect("by hash"), Some(newer.clone()));
+    assert_eq!(
+        s.sessions.by_token_hash(&newer.token_hash).await.expect("by hash"),
+        Some((newer.clone(), a.clone())),
+        "the session with its admin"
+    );
     assert_eq!(s.sessions.by_token_hash(b"unknown").await.expect("unknown"), None);
     assert_eq!(s.sessions.get(uuid::Uuid::now_v7()).await.expect("missing"), None);
     assert_eq!(s.sessions.for_admin(a.id, false).await.expect("list"), vec![newer, partial], "newest first");

@@ -7,24 +7,31 @@ macro_rules! sessions {
     ($store:ty, $conn:ty) => {
         use async_trait::async_trait;
         use gatehouse_application::ports::{SessionStore, StoreError};
-        use gatehouse_domain::AdminId;
+        use gatehouse_domain::{AdminId, SuperAdmin};
         use gatehouse_domain::session::{EndReason, Session};
         use time::OffsetDateTime;
         use uuid::Uuid;
         use $crate::storage::cache::Reach;
 
-        use $crate::storage::rows::{SessionRow, Ts, backend, columns};
+        use $crate::storage::rows::{SessionAdminRow, SessionRow, Ts, backend, columns};
 
         #[async_trait]
         impl SessionStore for $store {
-            async fn by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>, StoreError> {
-                let sql = format!("SELECT {} FROM sessions WHERE token_hash = $1", columns::SESSION);
-                let row: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            async fn by_token_hash(
+                &self,
+                token_hash: &[u8],
+            ) -> Result<Option<(Session, SuperAdmin)>, StoreError> {
+                let sql = format!(
+                    "SELECT {}, {} FROM sessions s JOIN admins a ON a.id = s.admin_id WHERE s.token_hash = $1",
+                    columns::SESSION_OF_S,
+                    columns::ADMIN_BESIDE_SESSION
+                );
+                let row: Option<SessionAdminRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(token_hash)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(backend)?;
-                row.map(Session::try_from).transpose()
+                row.map(SessionAdminRow::split).transpose()
             }
 
             async fn get(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
