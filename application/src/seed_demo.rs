@@ -2,9 +2,13 @@
 
 use gatehouse_domain::{Actor, AuditEvent, AuditKind, DailyUsage, Outcome, Permission, Tenant};
 
+use crate::tenant_ref::{event, snapshot};
 use crate::{Ports, Result};
 
-/// Loads one chunk of generated tenants and their usage atomically, audited as one event.
+/// Loads one chunk of generated tenants and their usage atomically, audited as registration
+/// audits a tenant (`TenantCreated` with its snapshot, one per tenant), then one event for the
+/// chunk. A demo's tenants have the history real ones would: their pages show how they came,
+/// and the audit log of a 100,000-tenant demo is the size such a platform's would be.
 pub async fn load_chunk(
     ports: &Ports,
     actor: &Actor,
@@ -15,14 +19,14 @@ pub async fn load_chunk(
     for day in usage {
         day.validate()?;
     }
-    let audit = AuditEvent::new(
-        ports.ids.new_id(),
-        ports.clock.now(),
-        AuditKind::DemoSeeded,
-        actor,
-        Outcome::Success,
-    )
-    .reason(format!("{} demo tenants with {} days of usage", tenants.len(), usage.len()));
+    let mut audit: Vec<AuditEvent> = tenants
+        .iter()
+        .map(|t| event(ports, actor, AuditKind::TenantCreated, t).change(None, snapshot(t)))
+        .collect();
+    audit.push(
+        AuditEvent::new(ports.ids.new_id(), ports.clock.now(), AuditKind::DemoSeeded, actor, Outcome::Success)
+            .reason(format!("{} demo tenants with {} days of usage", tenants.len(), usage.len())),
+    );
     ports.bulk.load(tenants, usage, audit).await?;
     Ok(())
 }
@@ -34,10 +38,14 @@ mod tests {
     use gatehouse_domain::TenantStatus;
 
     #[tokio::test]
-    async fn loads_with_one_audit_event() {
+    async fn loads_each_tenant_audited_as_created_then_the_chunk() {
         let mut m = MockPorts::new();
         m.bulk.expect_load().times(1).returning(|t, u, a| {
-            assert_eq!((t.len(), u.len(), a.kind), (1, 0, AuditKind::DemoSeeded));
+            assert_eq!((t.len(), u.len()), (1, 0));
+            let kinds: Vec<AuditKind> = a.iter().map(|e| e.kind).collect();
+            assert_eq!(kinds, [AuditKind::TenantCreated, AuditKind::DemoSeeded]);
+            assert_eq!(a[0].tenant_id, Some(t[0].id));
+            assert!(a[0].after.is_some(), "the tenant's snapshot, as registration records it");
             Ok(())
         });
         load_chunk(&m.ports(), &cli(), &[tenant(TenantStatus::Active)], &[]).await.expect("loaded");

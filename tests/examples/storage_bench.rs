@@ -64,7 +64,7 @@ async fn bench(db: TestDb) {
         let (tenants, rows) = chunk(start, len, days);
         generating += t0.elapsed();
         let t1 = Instant::now();
-        db.storage.bulk.load(&tenants, &rows, event(AuditKind::DemoSeeded, None)).await.expect("load");
+        db.storage.bulk.load(&tenants, &rows, vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
         loading += t1.elapsed();
         start += len;
     }

@@ -610,7 +610,7 @@ async fn bulk_load_counts(db: &TestDb) {
     let days = [date!(2026 - 11 - 01), date!(2026 - 11 - 02), date!(2026 - 11 - 03)];
     let rows: Vec<_> =
         tenants.iter().flat_map(|t| days.iter().map(|d| usage(t.id, *d, 10, 3, 100))).collect();
-    s.bulk.load(&tenants, &rows, event(AuditKind::DemoSeeded, None)).await.expect("load");
+    s.bulk.load(&tenants, &rows, vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
 
     assert_eq!(s.tenants.list(&TenantQuery::default()).await.expect("list").total, 50);
     assert_eq!(s.tenants.get(tenants[7].id).await.expect("get"), Some(tenants[7].clone()));
@@ -630,12 +630,12 @@ async fn bulk_load_counts(db: &TestDb) {
     // A second chunk after the first keeps the sums and the chain going.
     let more = vec![tenant("Bulk more", "bulk-more", Plan::Free, &["more.example"], 0)];
     let more_rows = vec![usage(more[0].id, days[0], 10, 3, 100)];
-    s.bulk.load(&more, &more_rows, event(AuditKind::DemoSeeded, None)).await.expect("second");
+    s.bulk.load(&more, &more_rows, vec![event(AuditKind::DemoSeeded, None)]).await.expect("second");
     assert_eq!(s.usage.system_daily(days[0], days[0]).await.expect("system")[0].1.auth_attempts, 510);
     assert_eq!(verify(&all_records(s).await), Ok(2));
     // A clash in a bulk chunk rolls the whole chunk back.
     let clash = vec![tenant("Clash", "bulk-1", Plan::Free, &["clash.example"], 0)];
-    let err = s.bulk.load(&clash, &[], event(AuditKind::DemoSeeded, None)).await.expect_err("clash");
+    let err = s.bulk.load(&clash, &[], vec![event(AuditKind::DemoSeeded, None)]).await.expect_err("clash");
     assert!(matches!(err, StoreError::Conflict(Conflict::SlugTaken(_))), "{err:?}");
     assert_eq!(all_records(s).await.len(), 2);
 }

@@ -31,6 +31,6 @@ pub trait BulkLoader: Send + Sync {
         &self,
         tenants: &[Tenant],
         usage: &[DailyUsage],
-        audit: AuditEvent,
+        audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError>;
 }

@@ -1,7 +1,8 @@
 //! `demo seed`: fills the database with realistic generated tenants and usage, fast.
 //!
 //! Generation (CPU) runs on a blocking thread one chunk ahead of the database writes, so both
-//! cores stay busy; each chunk is stored in one transaction with one audit event.
+//! cores stay busy; each chunk is stored in one transaction, with each tenant's creation and
+//! the chunk itself on the audit record.
 
 use std::time::Instant;
 

@@ -205,7 +205,7 @@ async fn panel_bulk_load_keeps_rollups_exact(db: &TestDb) {
         .flat_map(|t| [date!(2026 - 10 - 31), date!(2026 - 11 - 01)].map(|d| usage(t.id, d, 30, 2, 20)))
         .collect();
     rows.push(usage(old.id, date!(2026 - 11 - 02), 11, 20, 70));
-    s.bulk.load(&new, &rows, event(AuditKind::DemoSeeded, None)).await.expect("load");
+    s.bulk.load(&new, &rows, vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
     for t in new.iter().chain([&old]) {
         assert_exact(s, t.id).await;
     }
@@ -245,7 +245,7 @@ async fn panel_billing_pages_cover_every_tenant_once(db: &TestDb) {
         .filter(|(i, _)| i % 5 != 0)
         .map(|(_, t)| usage(t.id, date!(2026 - 11 - 03), 1_500, 1, 9))
         .collect();
-    s.bulk.load(&tenants, &rows, event(AuditKind::DemoSeeded, None)).await.expect("load");
+    s.bulk.load(&tenants, &rows, vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
     let mut cancelled = active("Gone", "gone", Plan::Premium);
     cancelled.status = TenantStatus::Cancelled;
     insert(s, &cancelled).await.expect("cancelled");

@@ -194,7 +194,7 @@ async fn search_finds_bulk_loaded_tenants(db: &TestDb) {
             )
         })
         .collect();
-    s.bulk.load(&tenants, &[], event(AuditKind::DemoSeeded, None)).await.expect("load");
+    s.bulk.load(&tenants, &[], vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
     let ids = |f: &dyn Fn(usize) -> bool| -> BTreeSet<TenantId> {
         tenants.iter().enumerate().filter(|(i, _)| f(*i)).map(|(_, t)| t.id).collect()
     };
@@ -327,7 +327,7 @@ async fn filtered_pages_are_the_same_whichever_way_they_are_found(db: &TestDb) {
             t
         })
         .collect();
-    s.bulk.load(&tenants, &[], event(AuditKind::DemoSeeded, None)).await.expect("load");
+    s.bulk.load(&tenants, &[], vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
     let status_of = |id: TenantId| tenants.iter().find(|t| t.id == id).map(|t| (t.plan, t.status));
     for sort in
         [TenantSort::Name, TenantSort::Slug, TenantSort::Created, TenantSort::Plan, TenantSort::Status]

@@ -111,7 +111,7 @@ async fn searches_with_too_many_matches_to_keep_stay_exact(db: &TestDb) {
         })
         .collect();
     for chunk in tenants.chunks(2_000) {
-        s.bulk.load(chunk, &[], event(AuditKind::DemoSeeded, None)).await.expect("load");
+        s.bulk.load(chunk, &[], vec![event(AuditKind::DemoSeeded, None)]).await.expect("load");
     }
     let q = searched("crowd", Page { limit: 2, offset: 0 });
     assert_eq!(slugs(s, &q).await, (vec!["crowd-00000".into(), "crowd-00001".into()], 10_001));

@@ -20,14 +20,14 @@ impl BulkLoader for SqliteStore {
         &self,
         tenants: &[Tenant],
         usage: &[DailyUsage],
-        audit: AuditEvent,
+        audit: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         insert_tenants(&mut tx, tenants).await?;
         insert_domains(&mut tx, tenants).await?;
         insert_usage(&mut tx, usage).await?;
         usage::totals_after_load(&mut tx, tenants, usage).await?;
-        audit::append(&mut tx, vec![audit]).await?;
+        audit::append(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
     }
 }
