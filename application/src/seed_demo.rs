@@ -24,8 +24,14 @@ pub async fn load_chunk(
         .map(|t| event(ports, actor, AuditKind::TenantCreated, t).change(None, snapshot(t)))
         .collect();
     audit.push(
-        AuditEvent::new(ports.ids.new_id(), ports.clock.now(), AuditKind::DemoSeeded, actor, Outcome::Success)
-            .reason(format!("{} demo tenants with {} days of usage", tenants.len(), usage.len())),
+        AuditEvent::new(
+            ports.ids.new_id(),
+            ports.clock.now(),
+            AuditKind::DemoSeeded,
+            actor,
+            Outcome::Success,
+        )
+        .reason(format!("{} demo tenants with {} days of usage", tenants.len(), usage.len())),
     );
     ports.bulk.load(tenants, usage, audit).await?;
     Ok(())

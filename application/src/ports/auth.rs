@@ -2,10 +2,10 @@
 //! settings, and the cryptography behind them.
 
 use async_trait::async_trait;
-use gatehouse_domain::{AdminId, SuperAdmin};
 use gatehouse_domain::lockout::FailureCounts;
 use gatehouse_domain::session::Session;
 use gatehouse_domain::settings::SystemSettings;
+use gatehouse_domain::{AdminId, SuperAdmin};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
