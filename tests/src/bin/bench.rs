@@ -27,6 +27,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[path = "bench/accounts.rs"]
 mod accounts;
+#[path = "bench/apart.rs"]
+mod apart;
 #[path = "bench/database.rs"]
 mod database;
 #[path = "bench/hashing.rs"]
@@ -66,6 +68,9 @@ use crate::report::Report;
 use crate::seed_cache::SeedCache;
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some(apart::SERVE) {
+        return apart::serve();
+    }
     let opts = Options::parse();
     install_crypto_provider();
     let server_runtime =
@@ -109,6 +114,34 @@ fn scenarios(opts: &Options, slugs: Vec<String>) -> Vec<Scenario> {
             credentials: Credentials::ApiKey,
         },
     ]
+}
+
+/// The server's own resident memory (`server_rss_*`): the same pages, up to 5 s each, against
+/// the server in a process of its own on the same database (see [`apart`]). Returns the pages
+/// that answered errors there.
+async fn server_apart(
+    db: &BenchDb,
+    load: &load::Settings,
+    pages: &[Scenario],
+    load_runtime: &tokio::runtime::Handle,
+    report: &mut Report,
+) -> anyhow::Result<Vec<String>> {
+    let server = apart::Apart::start(db).await?;
+    report.figure("server_rss_idle", server.resident_mib()?.0, "MiB");
+    let load = load::Settings {
+        base: server.base.clone(),
+        measure: load.measure.min(Duration::from_secs(5)),
+        ..load.clone()
+    };
+    let mut failed = Vec::new();
+    for scenario in pages {
+        failed.extend(load::run(load_runtime, &load, scenario).await?.failure(scenario.name));
+    }
+    let (after, peak) = server.resident_mib()?;
+    report.figure("server_rss_after_pages", after, "MiB");
+    report.figure("server_rss_peak", peak, "MiB");
+    server.stop().await?;
+    Ok(failed)
 }
 
 /// Migrates the new database and seeds it, with every connection closed afterwards.
@@ -184,12 +217,17 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
     drop(browser);
     // Pages that answered errors measured nothing: the run fails after its report is written.
     let mut failed_pages = Vec::new();
-    for scenario in scenarios(opts, seeded.slugs).into_iter().filter(|s| opts.runs(s.name)) {
+    let pages: Vec<Scenario> =
+        scenarios(opts, seeded.slugs).into_iter().filter(|s| opts.runs(s.name)).collect();
+    for scenario in &pages {
         let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
-        let outcome = load::run(load_runtime, &load, &scenario).await?;
+        let outcome = load::run(load_runtime, &load, scenario).await?;
         let cpu = CpuTimes::now().since(&cpu_before);
         report.scenario(scenario.name, report::REQUESTS, &outcome, &cpu, wall.elapsed().as_secs_f64());
         failed_pages.extend(outcome.failure(scenario.name));
+    }
+    if !pages.is_empty() {
+        failed_pages.extend(server_apart(&db, &load, &pages, load_runtime, &mut report).await?);
     }
     // Before the login storms: argon2's blocks (19 MiB a verification) stay resident after them.
     report.figure("rss_after_pages", resident_mib().0, "MiB");

@@ -68,14 +68,19 @@ impl BenchDb {
     /// proxy (the login storm sends each person's address in `X-Forwarded-For`; the pages send
     /// none, so their client stays 127.0.0.1), nothing else from the environment.
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        let vars = [
+        let vars = self.environment();
+        Ok(Settings::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))?)
+    }
+
+    /// [`Self::settings`] as environment variables (for the server in a process of its own).
+    pub fn environment(&self) -> [(&'static str, String); 5] {
+        [
             ("GATEHOUSE_DATA_DIR", self.dir.display().to_string()),
             ("DATABASE_URL", self.url.clone()),
             ("GATEHOUSE_SECRET_KEY", "5a".repeat(32)),
             ("GATEHOUSE_BIND", "127.0.0.1:0".to_owned()),
             ("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
-        ];
-        Ok(Settings::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))?)
+        ]
     }
 
     /// The PostgreSQL server URL and database name, or `None` for SQLite.

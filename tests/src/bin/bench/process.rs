@@ -86,7 +86,11 @@ fn ticks(stat: &str) -> Option<f64> {
 
 /// Resident memory in MiB: (current `VmRSS`, peak `VmHWM`) of `/proc/self/status`.
 pub fn resident_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_and_peak(&std::fs::read_to_string("/proc/self/status").unwrap_or_default())
+}
+
+/// `VmRSS` and `VmHWM` of a `/proc/<pid>/status` text, in MiB (0 where missing).
+pub fn rss_and_peak(status: &str) -> (f64, f64) {
     let kib = |key: &str| {
         status
             .lines()

@@ -1,0 +1,98 @@
+//! The server in a process of its own, for the memory it holds by itself: the in-process
+//! server's resident memory is the benchmark's, load generator and (on SQLite) seeding
+//! included.
+//!
+//! The bench binary runs itself as `bench serve-apart` with the benchmark database's settings
+//! in its environment (and nothing else of the parent's): the same wiring and router as the
+//! in-process server, on 127.0.0.1:0, with the same allocator. The child prints the address it
+//! listens on, then serves until its standard input closes (the parent dropping its end, or
+//! dying). The parent logs in nowhere: the owner's session and the API key are in the shared
+//! database, and the server key is the same, so its cookie and key are good there too.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use gatehouse_adapters::config::Settings;
+use gatehouse_adapters::wiring::{Migrate, wire};
+use gatehouse_web::{AppState, build_router};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::database::BenchDb;
+
+/// The first argument that makes the bench binary a server.
+pub const SERVE: &str = "serve-apart";
+
+/// What the child prints before its address.
+const LISTENING: &str = "listening on ";
+
+/// Runs the server as the child (`bench serve-apart`): settings from the environment.
+pub fn serve() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let settings = Settings::load()?;
+        let wiring = wire(&settings, Migrate::Yes).await.context("wiring the server")?;
+        let storage = wiring.storage.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("{LISTENING}{}", listener.local_addr()?);
+        let app =
+            build_router(AppState::new(settings, wiring)).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let mut sink = Vec::new();
+                let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+            })
+            .await?;
+        storage.close().await;
+        anyhow::Ok(())
+    })
+}
+
+/// A server running in a child process.
+#[derive(Debug)]
+pub struct Apart {
+    pub base: String,
+    child: Child,
+}
+
+impl Apart {
+    /// Starts the child on `db` and waits for its address.
+    pub async fn start(db: &BenchDb) -> anyhow::Result<Apart> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg(SERVE)
+            .env_clear()
+            .envs(db.environment())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the server process")?;
+        let stdout = child.stdout.take().context("the server's output")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .context("the server process did not say where it listens within 30 s")??
+            .context("the server process ended before listening")?;
+        let addr = line.strip_prefix(LISTENING).with_context(|| format!("unexpected output: {line}"))?;
+        Ok(Apart { base: format!("http://{addr}"), child })
+    }
+
+    /// The child's resident memory now and at its peak, in MiB (`VmRSS`, `VmHWM`).
+    pub fn resident_mib(&self) -> anyhow::Result<(f64, f64)> {
+        let pid = self.child.id().context("the server process has ended")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        Ok(crate::process::rss_and_peak(&status))
+    }
+
+    /// Closes the child's input, which stops it, and waits for it to end well.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        drop(self.child.stdin.take());
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .context("the server process did not stop within 30 s")??;
+        anyhow::ensure!(status.success(), "the server process ended with {status}");
+        Ok(())
+    }
+}
