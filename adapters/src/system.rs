@@ -160,15 +160,18 @@ impl HashingPool {
                 loop {
                     // The lock is held only while taking or waiting for the next job, not while
                     // hashing.
-                    let waiting = || receiver.lock().unwrap_or_else(PoisonError::into_inner);
-                    let mut job = waiting().try_recv();
-                    if let Err(mpsc::TryRecvError::Empty) = job {
-                        // Nothing queued: give the kept memory back before sleeping, so an idle
-                        // server holds none of it (a storm's back-to-back jobs keep it).
+                    let queued = receiver.try_lock().ok().and_then(|queue| queue.try_recv().ok());
+                    let job = if let Some(job) = queued {
+                        job
+                    } else {
+                        // Nothing queued, or another thread already waits for the next job
+                        // (it holds the lock): give the kept memory back before sleeping, so
+                        // an idle server holds none of it (a storm's back-to-back jobs keep it).
                         MEMORY.with_borrow_mut(|memory| *memory = Vec::new());
-                        job = waiting().recv().map_err(|_| mpsc::TryRecvError::Disconnected);
-                    }
-                    let Ok(job) = job else { return }; // every sender is gone
+                        let next = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        let Ok(job) = next else { return }; // every sender is gone
+                        job
+                    };
                     // A job that panics loses its answer (its caller sees a failure), not the thread.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                 }
@@ -199,6 +202,10 @@ thread_local! {
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The most argon2 memory a stored hash may ask a verification for: 1 GiB, fifty times the
+/// pinned cost. A hash asking for more (never made by Gatehouse) does not match.
+const MAX_VERIFY_BLOCKS: usize = 1 << 20;
+
 /// Whether `password` matches the PHC string `phc`, computed with the parameters the string
 /// names (an older hash still verifies; `needs_rehash` tells the caller to upgrade it) in this
 /// thread's kept memory. The outputs are compared in constant time.
@@ -209,12 +216,18 @@ fn verify_in_kept_memory(password: &[u8], phc: &str) -> bool {
     let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
     let Ok(params) = Params::try_from(&hash) else { return false };
     let blocks = params.block_count();
+    if blocks > MAX_VERIFY_BLOCKS {
+        return false;
+    }
     let argon2 = Argon2::new(algorithm, version, params);
     let mut computed = vec![0u8; expected.len()];
     let hashed = MEMORY.with_borrow_mut(|memory| {
+        // Fallibly: memory that cannot be had is a failed verification, not an aborted process.
+        memory.try_reserve_exact(blocks.saturating_sub(memory.len())).ok()?;
         memory.resize(blocks, Block::default());
-        argon2.hash_password_into_with_memory(password, salt, &mut computed, &mut memory[..])
+        Some(argon2.hash_password_into_with_memory(password, salt, &mut computed, &mut memory[..]))
     });
+    let Some(hashed) = hashed else { return false };
     hashed.is_ok() && Output::new(&computed).is_ok_and(|c| c == *expected)
 }
 
@@ -351,6 +364,14 @@ mod tests {
         for bad in ["", "plain", "$argon2id$v=19$m=19456,t=2,p=1$", "$2b$12$abcdefghijklmnopqrstuv"] {
             assert!(!hasher.verify(&pw, bad).await, "{bad:?}");
         }
+        // A stored hash asking for 4 TiB (or 2 GiB) of memory does not match, and the thread goes
+        // on (the cap refuses it before any allocation; the test cannot tell that apart).
+        let real = hasher.hash(&pw).await.expect("hash");
+        for m in ["m=4294967295", "m=2097152"] {
+            let greedy = real.replacen("m=19456", m, 1);
+            assert!(!hasher.verify(&pw, &greedy).await, "{greedy}");
+        }
+        assert!(hasher.verify(&pw, &real).await, "the thread still verifies");
     }
 
     #[tokio::test]

@@ -21,7 +21,9 @@ pub async fn load_chunk(
     }
     let mut audit: Vec<AuditEvent> = tenants
         .iter()
-        .map(|t| event(ports, actor, AuditKind::TenantCreated, t).change(None, snapshot(t)))
+        .map(|t| {
+            event(ports, actor, AuditKind::TenantCreated, t).change(None, snapshot(t)).reason("demo seed")
+        })
         .collect();
     audit.push(
         AuditEvent::new(
@@ -52,6 +54,7 @@ mod tests {
             assert_eq!(kinds, [AuditKind::TenantCreated, AuditKind::DemoSeeded]);
             assert_eq!(a[0].tenant_id, Some(t[0].id));
             assert!(a[0].after.is_some(), "the tenant's snapshot, as registration records it");
+            assert_eq!(a[0].reason.as_deref(), Some("demo seed"), "told from a real registration");
             Ok(())
         });
         load_chunk(&m.ports(), &cli(), &[tenant(TenantStatus::Active)], &[]).await.expect("loaded");

@@ -78,6 +78,7 @@ contract!(
     usage_is_idempotent_with_system_totals,
     concurrent_recorders_keep_the_totals_exact,
     audit_appends_chain,
+    a_large_unit_of_work_is_chained_across_insert_chunks,
     audit_list_filters,
     audit_log_refuses_update_and_delete,
     tampering_is_detected,
@@ -462,6 +463,19 @@ async fn concurrent_recorders_keep_the_totals_exact(db: &TestDb) {
         }
         assert_eq!(totals.auth_attempts, stored, "the system total of {day} is its days' sum");
     }
+}
+
+/// More records than one `INSERT` carries (500): every one stored once, in order, chained.
+async fn a_large_unit_of_work_is_chained_across_insert_chunks(db: &TestDb) {
+    let s = &db.storage;
+    let audit: Vec<_> =
+        (0..1_201).map(|i| event(AuditKind::AuthzFail, None).reason(format!("#{i}"))).collect();
+    s.work.commit(Work { changes: vec![], audit }).await.expect("commit");
+    let records = all_records(s).await;
+    assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=1_201).collect::<Vec<i64>>());
+    let reasons: Vec<String> = records.iter().filter_map(|r| r.event.reason.clone()).collect();
+    assert_eq!(reasons, (0..1_201).map(|i| format!("#{i}")).collect::<Vec<_>>(), "in the order given");
+    assert_eq!(verify(&records), Ok(1_201));
 }
 
 async fn audit_appends_chain(db: &TestDb) {

@@ -3,7 +3,7 @@
 //! included.
 //!
 //! The bench binary runs itself as `bench serve-apart` with the benchmark database's settings
-//! in its environment (and nothing else of the parent's): the same wiring and router as the
+//! in its environment, and reads only those: the same wiring and router as the
 //! in-process server, on 127.0.0.1:0, with the same allocator. The child prints the address it
 //! listens on, then serves until its standard input closes (the parent dropping its end, or
 //! dying). The parent logs in nowhere: the owner's session and the API key are in the shared
@@ -17,10 +17,10 @@ use anyhow::Context as _;
 use gatehouse_adapters::config::Settings;
 use gatehouse_adapters::wiring::{Migrate, wire};
 use gatehouse_web::{AppState, build_router};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
 
-use crate::database::BenchDb;
+use crate::database::{BenchDb, SETTINGS};
 
 /// The first argument that makes the bench binary a server.
 pub const SERVE: &str = "serve-apart";
@@ -32,7 +32,11 @@ const LISTENING: &str = "listening on ";
 pub fn serve() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let settings = Settings::load()?;
+        // The benchmark's settings only, as the in-process server gets them: no `.env`, no other
+        // `GATEHOUSE_*` of the environment (which is otherwise the parent's: `PG*`, `HOME`).
+        let settings = Settings::from_lookup(|name| {
+            SETTINGS.contains(&name).then(|| std::env::var(name).ok()).flatten()
+        })?;
         let wiring = wire(&settings, Migrate::Yes).await.context("wiring the server")?;
         let storage = wiring.storage.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -55,6 +59,8 @@ pub fn serve() -> anyhow::Result<()> {
 pub struct Apart {
     pub base: String,
     child: Child,
+    /// The child's output, kept open: a write to a closed pipe would end it.
+    _output: Lines<BufReader<ChildStdout>>,
 }
 
 impl Apart {
@@ -62,7 +68,6 @@ impl Apart {
     pub async fn start(db: &BenchDb) -> anyhow::Result<Apart> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg(SERVE)
-            .env_clear()
             .envs(db.environment())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -76,7 +81,8 @@ impl Apart {
             .context("the server process did not say where it listens within 30 s")??
             .context("the server process ended before listening")?;
         let addr = line.strip_prefix(LISTENING).with_context(|| format!("unexpected output: {line}"))?;
-        Ok(Apart { base: format!("http://{addr}"), child })
+        let base = format!("http://{addr}");
+        Ok(Apart { base, child, _output: lines })
     }
 
     /// The child's resident memory now and at its peak, in MiB (`VmRSS`, `VmHWM`).

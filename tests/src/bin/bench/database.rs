@@ -72,14 +72,16 @@ impl BenchDb {
         Ok(Settings::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))?)
     }
 
-    /// [`Self::settings`] as environment variables (for the server in a process of its own).
+    /// [`Self::settings`] as environment variables (for the server in a process of its own),
+    /// named as [`SETTINGS`] lists them.
     pub fn environment(&self) -> [(&'static str, String); 5] {
+        let [dir, url, key, bind, proxies] = SETTINGS;
         [
-            ("GATEHOUSE_DATA_DIR", self.dir.display().to_string()),
-            ("DATABASE_URL", self.url.clone()),
-            ("GATEHOUSE_SECRET_KEY", "5a".repeat(32)),
-            ("GATEHOUSE_BIND", "127.0.0.1:0".to_owned()),
-            ("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+            (dir, self.dir.display().to_string()),
+            (url, self.url.clone()),
+            (key, "5a".repeat(32)),
+            (bind, "127.0.0.1:0".to_owned()),
+            (proxies, "127.0.0.1".to_owned()),
         ]
     }
 
@@ -103,6 +105,15 @@ impl BenchDb {
         Ok(())
     }
 }
+
+/// The server settings the benchmark sets, and the only ones its servers read.
+pub const SETTINGS: [&str; 5] = [
+    "GATEHOUSE_DATA_DIR",
+    "DATABASE_URL",
+    "GATEHOUSE_SECRET_KEY",
+    "GATEHOUSE_BIND",
+    "GATEHOUSE_TRUSTED_PROXIES",
+];
 
 impl Drop for BenchDb {
     /// Removes the directory, and the PostgreSQL database on a short-lived runtime of its own
