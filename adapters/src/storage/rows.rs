@@ -791,9 +791,12 @@ pub mod columns {
     pub const SESSION: &str = "id, token_hash, admin_id, stage, created_at, last_seen_at, ip, user_agent, \
                                remember, second_factor_failures, return_to, ended_at, end_reason";
     /// [`SESSION`] of `sessions s` in a join with `admins a`.
-    pub const SESSION_OF_S: &str = "s.id, s.token_hash, s.admin_id, s.stage, s.created_at, s.last_seen_at, \
-                                    s.ip, s.user_agent, s.remember, s.second_factor_failures, s.return_to, \
-                                    s.ended_at, s.end_reason";
+    pub static SESSION_OF_S: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| of("s", SESSION));
+
+    /// `columns`, each qualified by the table alias `alias`.
+    fn of(alias: &str, columns: &str) -> String {
+        columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+    }
     /// [`ADMIN`] of `admins a` beside [`SESSION_OF_S`]: its id is the session's `admin_id`, its
     /// `created_at` renamed (see `SessionAdminRow`).
     pub const ADMIN_BESIDE_SESSION: &str = "a.username, a.email, a.role, a.scope, a.status, a.password_hash, \

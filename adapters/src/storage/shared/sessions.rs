@@ -23,7 +23,7 @@ macro_rules! sessions {
             ) -> Result<Option<(Session, SuperAdmin)>, StoreError> {
                 let sql = format!(
                     "SELECT {}, {} FROM sessions s JOIN admins a ON a.id = s.admin_id WHERE s.token_hash = $1",
-                    columns::SESSION_OF_S,
+                    *columns::SESSION_OF_S,
                     columns::ADMIN_BESIDE_SESSION
                 );
                 let row: Option<SessionAdminRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

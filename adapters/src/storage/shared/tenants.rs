@@ -24,8 +24,9 @@ macro_rules! tenants {
         use super::panel;
 
         /// The tenant `column` names, with its domains: one statement, a row per domain (one
-        /// without a domain for a tenant that has none).
-        async fn load<T>(store: &$store, column: &str, value: T) -> Result<Option<Tenant>, StoreError>
+        /// without a domain for a tenant that has none). `column` is written into the statement:
+        /// a literal of this file, never input.
+        async fn load<T>(store: &$store, column: &'static str, value: T) -> Result<Option<Tenant>, StoreError>
         where
             T: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
         {

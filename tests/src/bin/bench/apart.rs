@@ -3,24 +3,22 @@
 //! included.
 //!
 //! The bench binary runs itself as `bench serve-apart` with the benchmark database's settings
-//! in its environment, and reads only those: the same wiring and router as the
-//! in-process server, on 127.0.0.1:0, with the same allocator. The child prints the address it
+//! in its environment, and reads only those: the same [`Wired`] server as the in-process one,
+//! with the same allocator. The child prints the address it
 //! listens on, then serves until its standard input closes (the parent dropping its end, or
 //! dying). The parent logs in nowhere: the owner's session and the API key are in the shared
 //! database, and the server key is the same, so its cookie and key are good there too.
 
-use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use gatehouse_adapters::config::Settings;
-use gatehouse_adapters::wiring::{Migrate, wire};
-use gatehouse_web::{AppState, build_router};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
 use crate::database::{BenchDb, SETTINGS};
+use crate::server::Wired;
 
 /// The first argument that makes the bench binary a server.
 pub const SERVE: &str = "serve-apart";
@@ -37,12 +35,8 @@ pub fn serve() -> anyhow::Result<()> {
         let settings = Settings::from_lookup(|name| {
             SETTINGS.contains(&name).then(|| std::env::var(name).ok()).flatten()
         })?;
-        let wiring = wire(&settings, Migrate::Yes).await.context("wiring the server")?;
-        let storage = wiring.storage.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let Wired { listener, app, storage, .. } = Wired::new(settings).await?;
         println!("{LISTENING}{}", listener.local_addr()?);
-        let app =
-            build_router(AppState::new(settings, wiring)).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let mut sink = Vec::new();

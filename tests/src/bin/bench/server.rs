@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, ensure};
+use axum::Router;
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use gatehouse_adapters::config::Settings;
 use gatehouse_adapters::storage::Storage;
 use gatehouse_adapters::wiring::{Migrate, wire};
@@ -31,15 +33,31 @@ pub struct Server {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// The server wired as `gatehouse` wires it, bound to 127.0.0.1:0 but not yet serving: the
+/// in-process server and the one run apart ([`crate::apart`]) are both this.
+pub struct Wired {
+    pub listener: tokio::net::TcpListener,
+    pub app: IntoMakeServiceWithConnectInfo<Router, SocketAddr>,
+    pub ports: Ports,
+    pub storage: Arc<Storage>,
+}
+
+impl Wired {
+    pub async fn new(settings: Settings) -> anyhow::Result<Wired> {
+        let wiring = wire(&settings, Migrate::Yes).await.context("wiring the server")?;
+        let (ports, storage) = (wiring.ports.clone(), wiring.storage.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let app =
+            build_router(AppState::new(settings, wiring)).into_make_service_with_connect_info::<SocketAddr>();
+        Ok(Wired { listener, app, ports, storage })
+    }
+}
+
 /// Starts the server as `gatehouse` does, and waits until it answers `/readyz`.
 pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     let started = Instant::now();
-    let wiring = wire(&settings, Migrate::Yes).await.context("wiring the server")?;
-    let (ports, storage) = (wiring.ports.clone(), wiring.storage.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let Wired { listener, app, ports, storage } = Wired::new(settings).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let app =
-        build_router(AppState::new(settings, wiring)).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
