@@ -69,6 +69,7 @@ impl Error {
             Error::Conflict(Conflict::SlugTaken(_)) => Some("slug"),
             Error::Conflict(Conflict::DomainTaken(_)) => Some("domain"),
             Error::Conflict(Conflict::UsernameTaken(_)) => Some("username"),
+            Error::Conflict(Conflict::TotpStepUsed) => Some("code"),
             Error::Bulk(_) => Some("tenants"),
             _ => None,
         }

@@ -126,8 +126,8 @@ pub async fn run(ports: &Ports, req: Request) -> Result<Result<LoggedIn, Refused
         ));
     };
 
-    ports.throttle.succeed(attempt, &[account_key]).await?;
-    let mut changes = Vec::new();
+    // Forgotten in the login's own transaction, with the session it starts.
+    let mut changes = vec![Change::SucceedLoginAttempt { attempt, reset: vec![account_key] }];
     if ports.passwords.needs_rehash(&admin.password_hash) {
         let mut rehashed = admin.clone();
         rehashed.password_hash = ports.passwords.hash(&req.password).await?;

@@ -5,7 +5,7 @@ use gatehouse_domain::second_factor::{MAX_SECOND_FACTOR_FAILURES, normalise_reco
 use gatehouse_domain::session::{EndReason, Session, SessionStage};
 use gatehouse_domain::{AuditKind, Outcome};
 
-use crate::ports::{Ports, SecretString, ThrottleKey, Work};
+use crate::ports::{Change, Conflict, Ports, SecretString, StoreError, ThrottleKey, Work};
 use crate::session_support::{Client, rotate_to_full, session_event};
 use crate::validate_session::{Authenticated, end};
 use crate::{Error, Result};
@@ -48,32 +48,27 @@ pub async fn run(
     }
     let factor = ports.second_factor.get(admin.id).await?;
     let now = ports.clock.now();
-    let mut replay = false;
-    let method = if let Ok(digits) = parse_totp_code(code) {
+    // A TOTP code's step is claimed in the same unit of work as the session it opens.
+    let (method, claim) = if let Ok(digits) = parse_totp_code(code) {
         let step = factor
             .totp_secret
             .as_deref()
             .and_then(|sealed| ports.secrets.open(sealed))
             .and_then(|secret| ports.totp.matching_step(&secret, &digits, now));
-        match step {
-            Some(step) if ports.second_factor.claim_step(admin.id, step).await? => Some(Method::Totp),
-            Some(_) => {
-                replay = true;
-                None
-            }
-            None => None,
-        }
+        (step.map(|_| Method::Totp), step.map(|step| Change::ClaimTotpStep { admin: admin.id, step }))
     } else if let Some(recovery) = normalise_recovery_code(code) {
         let hash = ports.tokens.hash(&recovery);
-        ports.second_factor.use_recovery_code(admin.id, &hash, now).await?.then_some(Method::RecoveryCode)
+        let used = ports.second_factor.use_recovery_code(admin.id, &hash, now).await?;
+        (used.then_some(Method::RecoveryCode), None)
     } else {
-        None
+        (None, None)
     };
 
     let Some(method) = method else {
-        return Ok(Err(wrong_code(ports, auth, client, replay).await?));
+        return Ok(Err(wrong_code(ports, auth, client, false).await?));
     };
-    let (token, session, changes, created) = rotate_to_full(ports, auth, client);
+    let (token, session, rotation, created) = rotate_to_full(ports, auth, client);
+    let changes: Vec<Change> = claim.into_iter().chain(rotation).collect();
     let recovery_codes_left =
         factor.unused_recovery_codes.saturating_sub(usize::from(method == Method::RecoveryCode));
     let kind =
@@ -85,8 +80,16 @@ pub async fn run(
         )),
         created,
     ];
-    ports.work.commit(Work { changes: changes.into(), audit }).await?;
-    Ok(Ok(Passed { token, session, method, recovery_codes_left }))
+    match ports.work.commit(Work { changes, audit }).await {
+        // The step was taken since the code was checked: a replay, and nothing was written.
+        Err(StoreError::Conflict(Conflict::TotpStepUsed)) => {
+            Ok(Err(wrong_code(ports, auth, client, true).await?))
+        }
+        committed => {
+            committed?;
+            Ok(Ok(Passed { token, session, method, recovery_codes_left }))
+        }
+    }
 }
 
 async fn wrong_code(ports: &Ports, auth: &Authenticated, client: &Client, replay: bool) -> Result<Failed> {

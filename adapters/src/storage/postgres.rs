@@ -45,12 +45,29 @@ fn usage_bucket(tenant: gatehouse_domain::TenantId) -> i32 {
     i32::try_from(tenant.as_uuid().as_u64_pair().1 % USAGE_BUCKETS).unwrap_or(0)
 }
 
+/// A pooled connection idle at least this long is pinged before it is lent out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// Connects a pool to the database at `url`.
+///
+/// sqlx pings every connection it lends out by default: a round trip before each request's
+/// first statement and each transaction (a login made about ten). Only a connection that sat
+/// idle is pinged here — one in use a moment ago is alive, and one that died since (a restart
+/// of PostgreSQL) fails its statement as it would have failed it a moment later anyway.
 pub async fn connect(url: &str) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(backend)?;
     PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(backend)
@@ -158,10 +175,13 @@ impl PgStore {
                 .bind(USAGE_BUCKET_CLASS)
                 .bind(buckets)
             }
-            // A 64-bit hash of the key: a collision only makes two keys wait for each other.
-            Lock::ThrottleKey(key) => {
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key)
-            }
+            // A 64-bit hash of each key, in the keys' order: a collision only makes two keys wait
+            // for each other.
+            Lock::ThrottleKeys(keys) => sqlx::query(
+                "SELECT COUNT(*) FROM \
+                 (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM UNNEST($1::text[]) AS k) AS l",
+            )
+            .bind(keys),
         };
         query.execute(conn).await.map(drop).map_err(backend)
     }

@@ -72,8 +72,9 @@ pub enum Lock<'a> {
     /// Reading the usage days of these tenants and adjusting the totals by the difference:
     /// excludes recorders of any of them and [`Lock::UsageTotals`], not recorders of others.
     UsageOf(&'a [gatehouse_domain::TenantId]),
-    /// Counting a login attempt against one throttle key.
-    ThrottleKey(&'a str),
+    /// Counting a login attempt against these throttle keys (sorted, without repeats: two
+    /// attempts sharing keys take them in the same order).
+    ThrottleKeys(&'a [&'a str]),
 }
 
 /// Expands, inside a backend module, one private module per aggregate holding the shared code
@@ -117,7 +118,7 @@ macro_rules! ports {
             $crate::storage::shared::tenants!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod throttle {
-            $crate::storage::shared::throttle!(super::$store, sqlx::$conn);
+            $crate::storage::shared::throttle!(super::$store, sqlx::$db, sqlx::$conn);
         }
         mod usage {
             $crate::storage::shared::usage!(super::$store, sqlx::$db, sqlx::$conn);

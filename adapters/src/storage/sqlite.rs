@@ -58,7 +58,15 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         tokio::fs::create_dir_all(parent).await.map_err(StoreError::backend)?;
     }
     forget_value_samples(&options).await?;
-    SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        // sqlx pings every connection it lends out by default: for a file in this process, a
+        // hop to the connection's thread and back before each request's first statement and
+        // each transaction, that can learn nothing (a connection to a file cannot hang up).
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(backend)
 }
 
 /// Empties `sqlite_stat4`, if an `ANALYZE` filled it, before the pool's connections load it.

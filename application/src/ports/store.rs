@@ -24,6 +24,13 @@ pub enum Change {
     /// Saves an admin's profile, role, scope, status and password hash.
     UpdateAdmin(SuperAdmin),
     InsertSession(Session),
+    /// A login attempt succeeded: forget it, and the counted failures and lock of `reset` — what
+    /// [`LoginThrottle::succeed`](super::LoginThrottle::succeed) does, here in the same
+    /// transaction as the session the login starts.
+    SucceedLoginAttempt {
+        attempt: Uuid,
+        reset: Vec<super::ThrottleKey>,
+    },
     /// Ends one session if it is still active.
     EndSession {
         id: Uuid,
@@ -36,6 +43,13 @@ pub enum Change {
         at: OffsetDateTime,
         reason: EndReason,
         except: Option<Uuid>,
+    },
+    /// Accepts a TOTP code's time `step` for `admin`: storage refuses with
+    /// [`Conflict::TotpStepUsed`] if that step or a later one was accepted before (S8), so the
+    /// code and what it allows (a full session) are one transaction.
+    ClaimTotpStep {
+        admin: AdminId,
+        step: u64,
     },
     /// Stores (or with `None` drops) a TOTP secret awaiting its first code (S9).
     SetPendingTotp {
@@ -156,6 +170,9 @@ pub enum Conflict {
     /// Another tenant sync is making changes (it says who started it and when).
     #[error("a tenant sync is already running: {0}")]
     SyncRunning(String),
+    /// A TOTP code's time step, or a later one, was already accepted for the admin (S8).
+    #[error("code: this TOTP code was already used")]
+    TotpStepUsed,
 }
 
 /// What can go wrong in storage.

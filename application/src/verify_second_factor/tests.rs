@@ -25,10 +25,12 @@ async fn a_right_code_rotates_to_a_full_session_s16() {
     let mut m = MockPorts::new();
     m.with_tokens();
     factor(&mut m, 10);
-    m.second_factor.expect_claim_step().withf(|_, step| *step == 58_000_000).returning(|_, _| Ok(true));
+    // The code's step is claimed with the rotation, in one unit of work (S8).
+    m.second_factor.expect_claim_step().never();
     m.expect_commit(|w| {
-        assert!(matches!(w.changes[0], Change::EndSession { reason: EndReason::Rotated, .. }));
-        assert!(matches!(&w.changes[1], Change::InsertSession(s) if s.stage == SessionStage::Full));
+        assert!(matches!(w.changes[0], Change::ClaimTotpStep { step: 58_000_000, .. }));
+        assert!(matches!(w.changes[1], Change::EndSession { reason: EndReason::Rotated, .. }));
+        assert!(matches!(&w.changes[2], Change::InsertSession(s) if s.stage == SessionStage::Full));
         assert_eq!(w.audit[0].kind, AuditKind::Authn2faSuccess);
     });
     let auth = authenticated(SessionStage::Partial);
@@ -42,9 +44,20 @@ async fn a_replayed_step_is_refused_and_audited_s8() {
     let mut m = MockPorts::new();
     m.with_tokens();
     factor(&mut m, 10);
-    m.second_factor.expect_claim_step().returning(|_, _| Ok(false));
     m.sessions.expect_add_second_factor_failure().returning(|_| Ok(1));
-    m.expect_commit(|w| assert_eq!(w.audit[0].kind, AuditKind::Authn2faReplay));
+    // Storage refuses the rotation (the step was taken), then the replay is audited.
+    let mut order = mockall::Sequence::new();
+    m.work
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut order)
+        .withf(|w| matches!(w.changes.first(), Some(Change::ClaimTotpStep { .. })))
+        .returning(|_| Err(StoreError::Conflict(Conflict::TotpStepUsed)));
+    m.work.expect_commit().times(1).in_sequence(&mut order).returning(|w| {
+        assert_eq!(w.audit[0].kind, AuditKind::Authn2faReplay);
+        assert!(w.changes.is_empty(), "nothing of the refused rotation");
+        Ok(())
+    });
     let failed =
         run(&m.ports(), &authenticated(SessionStage::Partial), "123456", &client()).await.expect("ran");
     assert_eq!(failed.expect_err("replay"), Failed::Wrong { tries_left: 4 });

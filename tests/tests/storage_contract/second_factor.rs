@@ -1,15 +1,16 @@
 //! `SecondFactorStore` and the TOTP and recovery-code changes of a unit of work.
 
 use gatehouse_adapters::Storage;
-use gatehouse_application::ports::{Change, SecondFactor, StoreError, Work};
+use gatehouse_application::ports::{Change, Conflict, SecondFactor, StoreError, Work};
 use gatehouse_domain::{AdminId, AdminStatus, Email, Role, SuperAdmin};
 use gatehouse_tests::TestDb;
-use gatehouse_tests::fixtures::{admin, now};
+use gatehouse_tests::fixtures::{admin, now, session};
 use time::Duration;
 
 contract!(
     steps_are_claimed_once,
     concurrent_claims_of_a_step_one_wins,
+    a_step_claimed_in_a_unit_of_work_opens_one_session,
     recovery_codes_are_used_once,
     enable_replace_and_disable_totp,
     update_admin_leaves_totp_enabled_alone,
@@ -68,6 +69,42 @@ async fn concurrent_claims_of_a_step_one_wins(db: &TestDb) {
         }
         assert_eq!(won, 1, "step {step}: exactly one of two identical codes passes");
     }
+}
+
+/// `Change::ClaimTotpStep`: the code's step and the session it opens are one transaction; a
+/// step taken before refuses the whole unit of work (S8), concurrently too.
+async fn a_step_claimed_in_a_unit_of_work_opens_one_session(db: &TestDb) {
+    let s = &db.storage;
+    let a = with_admin(s).await;
+    let opening = |step: u64, token: &str| Work {
+        changes: vec![
+            Change::ClaimTotpStep { admin: a.id, step },
+            Change::InsertSession(session(a.id, token, 0)),
+        ],
+        audit: vec![],
+    };
+    s.work.commit(opening(100, "first")).await.expect("a fresh step");
+    for (step, token) in [(100, "same"), (99, "older")] {
+        let refused = s.work.commit(opening(step, token)).await;
+        assert!(matches!(refused, Err(StoreError::Conflict(Conflict::TotpStepUsed))), "{token}: {refused:?}");
+        let stored = s.sessions.by_token_hash(format!("hash-of-{token}").as_bytes()).await.expect("read");
+        assert!(stored.is_none(), "{token}: nothing of a refused unit of work is written");
+    }
+    assert!(s.sessions.by_token_hash(b"hash-of-first").await.expect("read").is_some());
+    assert_eq!(s.second_factor.get(a.id).await.expect("get").last_step, Some(100));
+
+    let commits: Vec<_> = ["racer-1", "racer-2"]
+        .into_iter()
+        .map(|token| {
+            let (work, committed) = (s.work.clone(), opening(200, token));
+            tokio::spawn(async move { work.commit(committed).await.is_ok() })
+        })
+        .collect();
+    let mut won = 0;
+    for c in commits {
+        won += usize::from(c.await.expect("task"));
+    }
+    assert_eq!(won, 1, "of two identical codes at once, one opens a session");
 }
 
 async fn recovery_codes_are_used_once(db: &TestDb) {

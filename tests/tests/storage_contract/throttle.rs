@@ -1,6 +1,6 @@
 //! `LoginThrottle`: failure counts per key, locks, and counting under concurrency.
 
-use gatehouse_application::ports::{KeyState, ThrottleKey};
+use gatehouse_application::ports::{Change, KeyState, ThrottleKey, Work};
 use gatehouse_domain::AdminId;
 use gatehouse_domain::lockout::FailureCounts;
 use gatehouse_tests::TestDb;
@@ -12,6 +12,7 @@ contract!(
     counts_in_window_and_last_hour,
     lock_keeps_the_later_time,
     success_forgets_the_attempt_and_resets_keys,
+    a_login_forgets_its_attempt_in_its_own_unit_of_work,
     clear_lifts_lock_and_failures,
     concurrent_attempts_are_each_counted,
 );
@@ -56,24 +57,45 @@ async fn lock_keeps_the_later_time(db: &TestDb) {
     assert_eq!(states, vec![state(1, 1, Some(later + Duration::hours(1)))]);
 }
 
-async fn success_forgets_the_attempt_and_resets_keys(db: &TestDb) {
+/// A failed attempt on the account and the IP, a lock of the account, then a good attempt: its id.
+async fn failure_lock_then_good_attempt(db: &TestDb) -> Uuid {
     let t = &db.storage.throttle;
-    let keys = [account(), ip()];
-    t.begin_attempt(&keys, Uuid::now_v7(), now(), WINDOW).await.expect("failed one");
+    t.begin_attempt(&[account(), ip()], Uuid::now_v7(), now(), WINDOW).await.expect("failed one");
     t.lock(&account(), now() + WINDOW).await.expect("lock");
     let good = Uuid::now_v7();
-    t.begin_attempt(&keys, good, now(), WINDOW).await.expect("good one");
-    t.succeed(good, &[account()]).await.expect("succeed");
+    t.begin_attempt(&[account(), ip()], good, now(), WINDOW).await.expect("good one");
+    good
+}
+
+/// After [`failure_lock_then_good_attempt`] and its success with the account reset.
+async fn only_the_ip_keeps_its_earlier_failure(db: &TestDb) {
+    let t = &db.storage.throttle;
     assert_eq!(t.locked_until(&account()).await.expect("unlocked"), None);
-    let states = t.begin_attempt(&keys, Uuid::now_v7(), now(), WINDOW).await.expect("next");
+    let states = t.begin_attempt(&[account(), ip()], Uuid::now_v7(), now(), WINDOW).await.expect("next");
     assert_eq!(states, vec![state(1, 1, None), state(2, 2, None)], "the IP keeps its earlier failure only");
+}
+
+async fn success_forgets_the_attempt_and_resets_keys(db: &TestDb) {
+    let t = &db.storage.throttle;
+    let good = failure_lock_then_good_attempt(db).await;
+    t.succeed(good, &[account()]).await.expect("succeed");
+    only_the_ip_keeps_its_earlier_failure(db).await;
 
     // Without keys to reset, success only un-counts its own attempt.
+    let keys = [account(), ip()];
     let quiet = Uuid::now_v7();
     t.begin_attempt(&keys, quiet, now(), WINDOW).await.expect("quiet");
     t.succeed(quiet, &[]).await.expect("succeed");
     let states = t.begin_attempt(&keys, Uuid::now_v7(), now(), WINDOW).await.expect("after");
     assert_eq!(states, vec![state(2, 2, None), state(3, 3, None)]);
+}
+
+/// `Change::SucceedLoginAttempt` does what `succeed` does, in the login's unit of work.
+async fn a_login_forgets_its_attempt_in_its_own_unit_of_work(db: &TestDb) {
+    let good = failure_lock_then_good_attempt(db).await;
+    let change = Change::SucceedLoginAttempt { attempt: good, reset: vec![account()] };
+    db.storage.work.commit(Work { changes: vec![change], audit: vec![] }).await.expect("the login's work");
+    only_the_ip_keeps_its_earlier_failure(db).await;
 }
 
 async fn clear_lifts_lock_and_failures(db: &TestDb) {

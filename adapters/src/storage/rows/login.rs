@@ -99,14 +99,17 @@ impl TryFrom<SessionRow> for Session {
 /// A throttle key's failures and lock, as counted by one query.
 #[derive(Debug, sqlx::FromRow)]
 pub struct KeyStateRow {
+    pub key: String,
     pub in_window: i64,
     pub in_last_hour: i64,
     pub locked_until: Option<Ts>,
+    /// Whether the key has attempts too old to count any more (to be pruned).
+    pub stale: bool,
 }
 
-impl TryFrom<KeyStateRow> for KeyState {
+impl TryFrom<&KeyStateRow> for KeyState {
     type Error = StoreError;
-    fn try_from(r: KeyStateRow) -> Result<Self, StoreError> {
+    fn try_from(r: &KeyStateRow) -> Result<Self, StoreError> {
         let counted = |column, n: i64| u32::try_from(n).map_err(|e| corrupt(column, e));
         Ok(KeyState {
             counts: FailureCounts {

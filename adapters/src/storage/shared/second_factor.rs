@@ -29,21 +29,11 @@ macro_rules! second_factor {
             }
 
             async fn claim_step(&self, admin: AdminId, step: u64) -> Result<bool, StoreError> {
-                // The condition and the write are one statement: of two requests with the same
-                // code, the second finds the step already taken (S8).
                 let mut tx = self.begin_write().await?;
                 tx.reaches(Reach::NEITHER);
-                let claimed = sqlx::query(
-                    "UPDATE admins SET totp_last_step = $2 \
-                     WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
-                )
-                .bind(admin.as_uuid())
-                .bind(count(step)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+                let claimed = claim(&mut tx, admin, step).await?;
                 tx.commit().await.map_err(backend)?;
-                Ok(claimed.rows_affected() == 1)
+                Ok(claimed)
             }
 
             async fn use_recovery_code(
@@ -145,6 +135,21 @@ macro_rules! second_factor {
         /// A change of an admin that matched no row names an admin that does not exist.
         fn found(rows: u64) -> Result<(), StoreError> {
             if rows == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        }
+
+        /// Whether `step` was claimed for `admin` now: the condition and the write are one
+        /// statement, so of two requests with the same code the second finds the step taken (S8).
+        pub(super) async fn claim(conn: &mut $conn, admin: AdminId, step: u64) -> Result<bool, StoreError> {
+            let claimed = sqlx::query(
+                "UPDATE admins SET totp_last_step = $2 \
+                 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+            )
+            .bind(admin.as_uuid())
+            .bind(count(step)?)
+            .execute(conn)
+            .await
+            .map_err(backend)?;
+            Ok(claimed.rows_affected() == 1)
         }
     };
 }

@@ -3,11 +3,12 @@
 
 /// Implements `LoginThrottle` for `$store`.
 macro_rules! throttle {
-    ($store:ty, $conn:ty) => {
+    ($store:ty, $db:ty, $conn:ty) => {
         use async_trait::async_trait;
         use $crate::storage::cache::Reach;
         use gatehouse_application::ports::{KeyState, LoginThrottle, StoreError, ThrottleKey};
         use time::{Duration, OffsetDateTime};
+        use sqlx::QueryBuilder;
         use uuid::Uuid;
 
         use $crate::storage::rows::{KeyStateRow, Ts, backend};
@@ -27,62 +28,69 @@ macro_rules! throttle {
                 window: Duration,
             ) -> Result<Vec<KeyState>, StoreError> {
                 let keys: Vec<String> = keys.iter().map(ThrottleKey::as_key).collect();
+                let mut distinct: Vec<&str> = keys.iter().map(String::as_str).collect();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut tx = self.begin_write().await?;
                 tx.reaches(Reach::NEITHER);
-                // Every key's lock is held to the end, taken in one global order so that two
-                // attempts sharing keys cannot deadlock; counting then sees every earlier attempt.
-                let mut ordered: Vec<&str> = keys.iter().map(String::as_str).collect();
-                ordered.sort_unstable();
-                ordered.dedup();
-                for key in ordered {
-                    <$store>::acquire(&mut tx, Lock::ThrottleKey(key)).await?;
-                }
-                let mut states = Vec::with_capacity(keys.len());
-                for key in &keys {
-                    sqlx::query(
-                        "INSERT INTO login_attempts (attempt_id, key, at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (attempt_id, key) DO NOTHING",
+                // Every key's lock is held to the end, so counting sees every earlier attempt.
+                <$store>::acquire(&mut tx, Lock::ThrottleKeys(&distinct)).await?;
+                let mut insert = QueryBuilder::<$db>::new("INSERT INTO login_attempts (attempt_id, key, at) ");
+                insert.push_values(&distinct, |mut row, key| {
+                    row.push_bind(attempt).push_bind(*key).push_bind(Ts::new(now));
+                });
+                insert.push(" ON CONFLICT (attempt_id, key) DO NOTHING");
+                insert.build().execute(&mut *tx).await.map_err(backend)?;
+                let mut count = QueryBuilder::<$db>::new(
+                    "SELECT k.column1 AS key, \
+                     (SELECT COUNT(*) FROM login_attempts a WHERE a.key = k.column1 AND a.at > ",
+                );
+                count
+                    .push_bind(Ts::new(now - window))
+                    .push(") AS in_window, (SELECT COUNT(*) FROM login_attempts a WHERE a.key = k.column1 AND a.at > ")
+                    .push_bind(Ts::new(now - Duration::hours(1)))
+                    .push(
+                        ") AS in_last_hour, \
+                         (SELECT locked_until FROM login_locks l WHERE l.key = k.column1) AS locked_until, \
+                         EXISTS (SELECT 1 FROM login_attempts a WHERE a.key = k.column1 AND a.at < ",
                     )
-                    .bind(attempt)
-                    .bind(key)
-                    .bind(Ts::new(now))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    sqlx::query("DELETE FROM login_attempts WHERE key = $1 AND at < $2")
-                        .bind(key)
-                        .bind(Ts::new(now - KEEP))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    let row: KeyStateRow = sqlx::query_as(
-                        "SELECT (SELECT COUNT(*) FROM login_attempts WHERE key = $1 AND at > $2) AS in_window, \
-                         (SELECT COUNT(*) FROM login_attempts WHERE key = $1 AND at > $3) AS in_last_hour, \
-                         (SELECT locked_until FROM login_locks WHERE key = $1) AS locked_until",
-                    )
-                    .bind(key)
-                    .bind(Ts::new(now - window))
-                    .bind(Ts::new(now - Duration::hours(1)))
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    states.push(KeyState::try_from(row)?);
+                    .push_bind(Ts::new(now - KEEP))
+                    .push(") AS stale FROM (");
+                count.push_values(&distinct, |mut row, key| {
+                    row.push_bind(*key);
+                });
+                count.push(") AS k");
+                let rows: Vec<KeyStateRow> =
+                    count.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
+                // Only failures leave attempts behind (a success forgets its own): pruned here,
+                // when a key has some too old to count, not by a statement every attempt.
+                let stale: Vec<&str> = rows.iter().filter(|r| r.stale).map(|r| r.key.as_str()).collect();
+                if !stale.is_empty() {
+                    let mut prune = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE at < ");
+                    prune.push_bind(Ts::new(now - KEEP)).push(" AND key IN ");
+                    prune.push_tuples(&stale, |mut row, key| {
+                        row.push_bind(*key);
+                    });
+                    prune.build().execute(&mut *tx).await.map_err(backend)?;
                 }
                 tx.commit().await.map_err(backend)?;
-                Ok(states)
+                keys.iter()
+                    .map(|key| {
+                        let row = rows.iter().find(|r| r.key == *key).ok_or_else(|| {
+                            StoreError::backend(std::io::Error::other("a throttle key was not counted"))
+                        })?;
+                        KeyState::try_from(row)
+                    })
+                    .collect()
             }
 
             async fn succeed(&self, attempt: Uuid, reset: &[ThrottleKey]) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
                 tx.reaches(Reach::NEITHER);
-                sqlx::query("DELETE FROM login_attempts WHERE attempt_id = $1")
-                    .bind(attempt)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                for key in reset {
-                    forget(&mut tx, &key.as_key()).await?;
-                }
+                succeed(&mut tx, attempt, reset).await?;
                 tx.commit().await.map_err(backend)
             }
 
@@ -120,6 +128,28 @@ macro_rules! throttle {
             }
         }
 
+        /// Forgets the succeeded `attempt`, and the counted failures and lock of each of `reset`
+        /// (inside the caller's transaction: the login's own unit of work, see `work`).
+        pub(super) async fn succeed(
+            conn: &mut $conn,
+            attempt: Uuid,
+            reset: &[ThrottleKey],
+        ) -> Result<(), StoreError> {
+            let reset: Vec<String> = reset.iter().map(ThrottleKey::as_key).collect();
+            let mut attempts = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE attempt_id = ");
+            attempts.push_bind(attempt);
+            if !reset.is_empty() {
+                attempts.push(" OR key IN ").push_tuples(&reset, |mut row, key| {
+                    row.push_bind(key.as_str());
+                });
+            }
+            attempts.build().execute(&mut *conn).await.map_err(backend)?;
+            if !reset.is_empty() {
+                forget_locks(conn, &reset).await?;
+            }
+            Ok(())
+        }
+
         /// Deletes a key's counted attempts and its lock.
         async fn forget(conn: &mut $conn, key: &str) -> Result<(), StoreError> {
             sqlx::query("DELETE FROM login_attempts WHERE key = $1")
@@ -127,12 +157,16 @@ macro_rules! throttle {
                 .execute(&mut *conn)
                 .await
                 .map_err(backend)?;
-            sqlx::query("DELETE FROM login_locks WHERE key = $1")
-                .bind(key)
-                .execute(&mut *conn)
-                .await
-                .map(drop)
-                .map_err(backend)
+            forget_locks(conn, &[key.to_owned()]).await
+        }
+
+        /// Deletes the locks of `keys`.
+        async fn forget_locks(conn: &mut $conn, keys: &[String]) -> Result<(), StoreError> {
+            let mut locks = QueryBuilder::<$db>::new("DELETE FROM login_locks WHERE key IN ");
+            locks.push_tuples(keys, |mut row, key| {
+                row.push_bind(key.as_str());
+            });
+            locks.build().execute(&mut *conn).await.map(drop).map_err(backend)
         }
     };
 }

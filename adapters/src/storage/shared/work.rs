@@ -4,7 +4,7 @@
 macro_rules! work {
     ($store:ty) => {
         use async_trait::async_trait;
-        use gatehouse_application::ports::{Change, StoreError, UnitOfWork, Work};
+        use gatehouse_application::ports::{Change, Conflict, StoreError, UnitOfWork, Work};
         use gatehouse_domain::{AuditEvent, AuditKind};
 
         use $crate::storage::cache::Reach;
@@ -12,7 +12,7 @@ macro_rules! work {
 
         use super::{
             admins, api_keys, audit, outbox, panel, second_factor, sessions, settings, support, sync,
-            tenants, usage,
+            tenants, throttle, usage,
         };
         use $crate::storage::rows::{CountDeltas, backend};
 
@@ -38,11 +38,19 @@ macro_rules! work {
                         Change::InsertAdmin(a) => admins::insert(&mut tx, a).await?,
                         Change::UpdateAdmin(a) => admins::update(&mut tx, a).await?,
                         Change::InsertSession(s) => sessions::insert(&mut tx, s).await?,
+                        Change::SucceedLoginAttempt { attempt, reset } => {
+                            throttle::succeed(&mut tx, *attempt, reset).await?;
+                        }
                         Change::EndSession { id, at, reason } => {
                             sessions::end(&mut tx, *id, *at, *reason).await?
                         }
                         Change::EndAdminSessions { admin, at, reason, except } => {
                             sessions::end_for_admin(&mut tx, *admin, *at, *reason, *except).await?;
+                        }
+                        Change::ClaimTotpStep { admin, step } => {
+                            if !second_factor::claim(&mut tx, *admin, *step).await? {
+                                return Err(Conflict::TotpStepUsed.into());
+                            }
                         }
                         Change::SetPendingTotp { admin, sealed_secret } => {
                             second_factor::set_pending(&mut tx, *admin, sealed_secret.as_deref()).await?;
@@ -115,8 +123,10 @@ macro_rules! work {
                 Change::InsertAdmin(_)
                 | Change::UpdateAdmin(_)
                 | Change::InsertSession(_)
+                | Change::SucceedLoginAttempt { .. }
                 | Change::EndSession { .. }
                 | Change::EndAdminSessions { .. }
+                | Change::ClaimTotpStep { .. }
                 | Change::SetPendingTotp { .. }
                 | Change::EnableTotp { .. }
                 | Change::DisableTotp { .. }
