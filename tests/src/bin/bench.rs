@@ -233,7 +233,8 @@ async fn run(opts: &Options, load_runtime: &tokio::runtime::Handle) -> anyhow::R
     report.figure("rss_after_pages", resident_mib().0, "MiB");
     if login::selected(opts) {
         let list = tenants_list(login::DURING_STORM, opts);
-        let failed = login::figures(server.ports(), opts, load_runtime, &load, &list, &mut report).await?;
+        let failed =
+            login::figures(&db, server.ports(), opts, load_runtime, &load, &list, &mut report).await?;
         failed_pages.extend(failed);
     }
     if opts.runs("sync") {

@@ -56,10 +56,12 @@ async fn ceiling(
     drive(&tokio::runtime::Handle::current(), timing, Ending::Cut, verifiers).await
 }
 
-/// Measures and reports the ceiling: the server's hasher verifying `phc` from as many tasks as
-/// the storm has connections, for at most `CEILING_SECONDS` after the warm-up.
+/// Measures the ceiling and reports it as `name` ([`CEILING`], or a storm's ceiling after it,
+/// see [`crate::login`]): the server's hasher verifying `phc` from as many tasks as the storm has
+/// connections, for at most `CEILING_SECONDS` after the warm-up.
 #[expect(clippy::cast_precision_loss, reason = "a handful of counts")]
 pub async fn figures(
+    name: &str,
     ports: &Ports,
     password: &str,
     phc: &str,
@@ -67,17 +69,18 @@ pub async fn figures(
     report: &mut Report,
 ) -> anyhow::Result<Outcome> {
     let timing = Timing { warmup: settings.warmup, measure: settings.measure.min(CEILING_SECONDS) };
-    let concurrency = settings.connections;
     let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
-    let ceiling = ceiling(ports, password, phc, timing, concurrency).await?;
+    let ceiling = ceiling(ports, password, phc, timing, settings.connections).await?;
     let cpu = CpuTimes::now().since(&cpu_before).process / wall.elapsed().as_secs_f64();
-    report.figure(CEILING, ceiling.per_second(), "verifications/s");
-    report.figure(format!("{CEILING}.concurrency"), concurrency as f64, "count");
-    // `Argon2Hasher::new`'s limit, which the wiring uses.
-    let limit = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    report.figure(format!("{CEILING}.hasher_limit"), limit as f64, "count");
-    report.figure(format!("{CEILING}.verifications"), ceiling.latencies_us.len() as f64, "count");
+    report.figure(name, ceiling.per_second(), "verifications/s");
+    report.figure(format!("{name}.verifications"), ceiling.latencies_us.len() as f64, "count");
     // Below 100 % per core of the limit, something else had the CPU.
-    report.figure(format!("{CEILING}.process_cpu_share"), 100.0 * cpu, "% of one core");
+    report.figure(format!("{name}.process_cpu_share"), 100.0 * cpu, "% of one core");
+    if name == CEILING {
+        report.figure(format!("{CEILING}.concurrency"), settings.connections as f64, "count");
+        // `Argon2Hasher::new`'s limit, which the wiring uses.
+        let limit = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        report.figure(format!("{CEILING}.hasher_limit"), limit as f64, "count");
+    }
     Ok(ceiling)
 }

@@ -25,7 +25,7 @@ pub struct Ops {
 
 /// Pages: requests.
 pub const REQUESTS: Ops = Ops { count: "requests", rate: "requests_per_s", unit: "req/s" };
-/// Whole logins (password, code, landing page).
+/// Whole logins (password and code, each page fetched first).
 pub const LOGINS: Ops = Ops { count: "logins", rate: "logins_per_s", unit: "logins/s" };
 
 /// Figures in the order they were taken, plus details for the JSON file only.
