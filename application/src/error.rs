@@ -14,7 +14,7 @@ pub enum Error {
     Domain(#[from] DomainError),
     #[error("{what} {key} not found")]
     NotFound { what: &'static str, key: String },
-    /// A uniqueness rule (slug, domain, username).
+    /// A uniqueness rule (slug, domain, username), a running sync, a used TOTP step.
     #[error(transparent)]
     Conflict(Conflict),
     /// Somebody else saved the same record first; nothing was written.

@@ -52,8 +52,9 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 ///
 /// sqlx pings every connection it lends out by default: a round trip before each request's
 /// first statement and each transaction (a login made about ten). Only a connection that sat
-/// idle is pinged here — one in use a moment ago is alive, and one that died since (a restart
-/// of PostgreSQL) fails its statement as it would have failed it a moment later anyway.
+/// idle is pinged here. The price: after a restart or fail-over of PostgreSQL, a connection used
+/// within the last second is lent out unchecked, and its statement fails once (an error answer
+/// to that one request, the connection then dropped) where sqlx would have replaced it quietly.
 pub async fn connect(url: &str) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(backend)?;
     PgPoolOptions::new()
@@ -175,13 +176,18 @@ impl PgStore {
                 .bind(USAGE_BUCKET_CLASS)
                 .bind(buckets)
             }
-            // A 64-bit hash of each key, in the keys' order: a collision only makes two keys wait
-            // for each other.
-            Lock::ThrottleKeys(keys) => sqlx::query(
-                "SELECT COUNT(*) FROM \
-                 (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM UNNEST($1::text[]) AS k) AS l",
-            )
-            .bind(keys),
+            // A 64-bit hash of each key, the keys in order (two attempts sharing keys take them in
+            // the same order): a collision only makes two keys wait for each other.
+            Lock::ThrottleKeys(keys) => {
+                let mut keys = keys.to_vec();
+                keys.sort_unstable();
+                keys.dedup();
+                sqlx::query(
+                    "SELECT COUNT(*) FROM \
+                     (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM UNNEST($1::text[]) AS k) AS l",
+                )
+                .bind(keys)
+            }
         };
         query.execute(conn).await.map(drop).map_err(backend)
     }

@@ -72,8 +72,8 @@ pub enum Lock<'a> {
     /// Reading the usage days of these tenants and adjusting the totals by the difference:
     /// excludes recorders of any of them and [`Lock::UsageTotals`], not recorders of others.
     UsageOf(&'a [gatehouse_domain::TenantId]),
-    /// Counting a login attempt against these throttle keys (sorted, without repeats: two
-    /// attempts sharing keys take them in the same order).
+    /// Counting a login attempt against these throttle keys (taken in sorted order, so two
+    /// attempts sharing keys cannot deadlock).
     ThrottleKeys(&'a [&'a str]),
 }
 

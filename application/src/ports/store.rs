@@ -45,8 +45,8 @@ pub enum Change {
         except: Option<Uuid>,
     },
     /// Accepts a TOTP code's time `step` for `admin`: storage refuses with
-    /// [`Conflict::TotpStepUsed`] if that step or a later one was accepted before (S8), so the
-    /// code and what it allows (a full session) are one transaction.
+    /// [`Conflict::TotpStepUsed`] if that step or a later one was accepted before (S8) — or if
+    /// the admin is gone — so the code and what it allows (a full session) are one transaction.
     ClaimTotpStep {
         admin: AdminId,
         step: u64,

@@ -65,8 +65,9 @@ macro_rules! throttle {
                 count.push(") AS k");
                 let rows: Vec<KeyStateRow> =
                     count.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
-                // Only failures leave attempts behind (a success forgets its own): pruned here,
-                // when a key has some too old to count, not by a statement every attempt.
+                // A success forgets its own attempt; failures (and attempts cut short, which count
+                // as failures) stay. Pruned here when a key has some too old to count, not by a
+                // statement every attempt.
                 let stale: Vec<&str> = rows.iter().filter(|r| r.stale).map(|r| r.key.as_str()).collect();
                 if !stale.is_empty() {
                     let mut prune = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE at < ");
