@@ -71,10 +71,8 @@ macro_rules! throttle {
                 let stale: Vec<&str> = rows.iter().filter(|r| r.stale).map(|r| r.key.as_str()).collect();
                 if !stale.is_empty() {
                     let mut prune = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE at < ");
-                    prune.push_bind(Ts::new(now - KEEP)).push(" AND key IN ");
-                    prune.push_tuples(&stale, |mut row, key| {
-                        row.push_bind(*key);
-                    });
+                    prune.push_bind(Ts::new(now - KEEP)).push(" AND ");
+                    key_in(&mut prune, &stale);
                     prune.build().execute(&mut *tx).await.map_err(backend)?;
                 }
                 tx.commit().await.map_err(backend)?;
@@ -137,12 +135,12 @@ macro_rules! throttle {
             reset: &[ThrottleKey],
         ) -> Result<(), StoreError> {
             let reset: Vec<String> = reset.iter().map(ThrottleKey::as_key).collect();
+            let reset: Vec<&str> = reset.iter().map(String::as_str).collect();
             let mut attempts = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE attempt_id = ");
             attempts.push_bind(attempt);
             if !reset.is_empty() {
-                attempts.push(" OR key IN ").push_tuples(&reset, |mut row, key| {
-                    row.push_bind(key.as_str());
-                });
+                attempts.push(" OR ");
+                key_in(&mut attempts, &reset);
             }
             attempts.build().execute(&mut *conn).await.map_err(backend)?;
             if !reset.is_empty() {
@@ -158,16 +156,21 @@ macro_rules! throttle {
                 .execute(&mut *conn)
                 .await
                 .map_err(backend)?;
-            forget_locks(conn, &[key.to_owned()]).await
+            forget_locks(conn, &[key]).await
         }
 
-        /// Deletes the locks of `keys`.
-        async fn forget_locks(conn: &mut $conn, keys: &[String]) -> Result<(), StoreError> {
-            let mut locks = QueryBuilder::<$db>::new("DELETE FROM login_locks WHERE key IN ");
-            locks.push_tuples(keys, |mut row, key| {
-                row.push_bind(key.as_str());
-            });
+        /// Deletes the locks of `keys` (at least one).
+        async fn forget_locks(conn: &mut $conn, keys: &[&str]) -> Result<(), StoreError> {
+            let mut locks = QueryBuilder::<$db>::new("DELETE FROM login_locks WHERE ");
+            key_in(&mut locks, keys);
             locks.build().execute(&mut *conn).await.map(drop).map_err(backend)
+        }
+
+        /// Pushes `key IN (…)` with `keys` (at least one) bound.
+        fn key_in(query: &mut QueryBuilder<$db>, keys: &[&str]) {
+            query.push("key IN ").push_tuples(keys, |mut row, key| {
+                row.push_bind(*key);
+            });
         }
     };
 }
