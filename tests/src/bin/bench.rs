@@ -128,11 +128,7 @@ async fn server_apart(
 ) -> anyhow::Result<Vec<String>> {
     let server = apart::Apart::start(db).await?;
     report.figure("server_rss_idle", server.resident_mib()?.0, "MiB");
-    let load = load::Settings {
-        base: server.base.clone(),
-        measure: load.measure.min(Duration::from_secs(5)),
-        ..load.clone()
-    };
+    let load = server.load(load);
     let mut failed = Vec::new();
     for scenario in pages {
         failed.extend(load::run(load_runtime, &load, scenario).await?.failure(scenario.name));

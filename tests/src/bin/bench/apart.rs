@@ -18,10 +18,14 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
 use crate::database::{BenchDb, SETTINGS};
+use crate::load;
 use crate::server::Wired;
 
 /// The first argument that makes the bench binary a server.
 pub const SERVE: &str = "serve-apart";
+
+/// The longest a load runs against the server apart.
+const MEASURE_APART: Duration = Duration::from_secs(5);
 
 /// What the child prints before its address.
 const LISTENING: &str = "listening on ";
@@ -77,6 +81,12 @@ impl Apart {
         let addr = line.strip_prefix(LISTENING).with_context(|| format!("unexpected output: {line}"))?;
         let base = format!("http://{addr}");
         Ok(Apart { base, child, _output: lines })
+    }
+
+    /// `load` aimed at this server, each run measured for at most [`MEASURE_APART`]: the
+    /// figures apart are its memory, not its speed.
+    pub fn load(&self, load: &load::Settings) -> load::Settings {
+        load::Settings { base: self.base.clone(), measure: load.measure.min(MEASURE_APART), ..load.clone() }
     }
 
     /// The child's resident memory now and at its peak, in MiB (`VmRSS`, `VmHWM`).

@@ -12,7 +12,7 @@
 //! The person's cookies live for that one login: without "remember me" the session cookie ends
 //! with the browser, so the next login of the same person starts from none.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use gatehouse_application::Ports;
@@ -156,11 +156,7 @@ async fn storm_apart(
     report: &mut Report,
 ) -> anyhow::Result<Vec<String>> {
     let server = Apart::start(db).await?;
-    let settings = load::Settings {
-        base: server.base.clone(),
-        measure: settings.measure.min(Duration::from_secs(5)),
-        ..settings.clone()
-    };
+    let settings = server.load(settings);
     let logins = drive(load_runtime, settings.timing(), Ending::Cut, storm(&settings, people)?).await?;
     let name = format!("{LOGIN}.apart");
     report.operations(&name, LOGINS, &logins);
