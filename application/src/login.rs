@@ -126,8 +126,10 @@ pub async fn run(ports: &Ports, req: Request) -> Result<Result<LoggedIn, Refused
         ));
     };
 
-    // Forgotten in the login's own transaction, with the session it starts.
-    let mut changes = vec![Change::SucceedLoginAttempt { attempt, reset: vec![account_key] }];
+    // Forgotten in the login's own transaction, with the session it starts; the account's
+    // earlier failures and lock too, when the count found any besides this attempt.
+    let reset = if had_failures(account) { vec![account_key] } else { Vec::new() };
+    let mut changes = vec![Change::SucceedLoginAttempt { attempt, reset }];
     if ports.passwords.needs_rehash(&admin.password_hash) {
         let mut rehashed = admin.clone();
         rehashed.password_hash = ports.passwords.hash(&req.password).await?;
@@ -157,6 +159,11 @@ pub async fn run(ports: &Ports, req: Request) -> Result<Result<LoggedIn, Refused
     ];
     ports.work.commit(Work { changes, audit }).await?;
     Ok(Ok(LoggedIn { token, session, admin, next }))
+}
+
+/// Whether a key counted more than the attempt just begun, or has a lock (even an expired one).
+fn had_failures(state: KeyState) -> bool {
+    state.counts.in_window > 1 || state.counts.in_last_hour > 1 || state.locked_until.is_some()
 }
 
 fn is_locked(policy: &LockoutPolicy, state: KeyState, factor: u32, now: time::OffsetDateTime) -> bool {

@@ -25,7 +25,7 @@ use super::cache::ReadCache;
 use super::looks::Looks;
 use super::rows::backend;
 use super::shared::{self, Lock};
-use super::write::WriteTx;
+use super::write::{WriteOne, WriteTx};
 
 shared::ports!(PgStore, Postgres, PgConnection);
 
@@ -143,6 +143,12 @@ impl PgStore {
         Ok(WriteTx::new(tx, None, Arc::clone(&self.cache)))
     }
 
+    /// A connection for one statement that writes by itself.
+    async fn write_one(&self) -> Result<WriteOne<Postgres>, StoreError> {
+        let conn = self.pool.acquire().await.map_err(backend)?;
+        Ok(WriteOne::new(conn, None, Arc::clone(&self.cache)))
+    }
+
     /// Lets this transaction's commit return before its WAL reaches the disk
     /// (`synchronous_commit = off` for this transaction only).
     ///
@@ -175,18 +181,6 @@ impl PgStore {
                 .bind(USAGE_LOCK)
                 .bind(USAGE_BUCKET_CLASS)
                 .bind(buckets)
-            }
-            // A 64-bit hash of each key, the keys in order (two attempts sharing keys take them in
-            // the same order): a collision only makes two keys wait for each other.
-            Lock::ThrottleKeys(keys) => {
-                let mut keys = keys.to_vec();
-                keys.sort_unstable();
-                keys.dedup();
-                sqlx::query(
-                    "SELECT COUNT(*) FROM \
-                     (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM UNNEST($1::text[]) AS k) AS l",
-                )
-                .bind(keys)
             }
         };
         query.execute(conn).await.map(drop).map_err(backend)

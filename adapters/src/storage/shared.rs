@@ -72,9 +72,6 @@ pub enum Lock<'a> {
     /// Reading the usage days of these tenants and adjusting the totals by the difference:
     /// excludes recorders of any of them and [`Lock::UsageTotals`], not recorders of others.
     UsageOf(&'a [gatehouse_domain::TenantId]),
-    /// Counting a login attempt against these throttle keys (taken in sorted order, so two
-    /// attempts sharing keys cannot deadlock).
-    ThrottleKeys(&'a [&'a str]),
 }
 
 /// Expands, inside a backend module, one private module per aggregate holding the shared code

@@ -30,7 +30,7 @@ use super::filters::TRIGRAM;
 use super::looks::Looks;
 use super::rows::backend;
 use super::shared::{self, Lock};
-use super::write::WriteTx;
+use super::write::{WriteOne, WriteTx};
 
 shared::ports!(SqliteStore, Sqlite, SqliteConnection);
 
@@ -129,6 +129,14 @@ impl SqliteStore {
         let turn = Arc::clone(&self.turn).lock_owned().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
         Ok(WriteTx::new(tx, Some(turn), Arc::clone(&self.cache)))
+    }
+
+    /// A connection for one statement that writes by itself, when this process's earlier
+    /// writers are done.
+    async fn write_one(&self) -> Result<WriteOne<Sqlite>, StoreError> {
+        let turn = Arc::clone(&self.turn).lock_owned().await;
+        let conn = self.pool.acquire().await.map_err(backend)?;
+        Ok(WriteOne::new(conn, Some(turn), Arc::clone(&self.cache)))
     }
 
     /// Nothing to relax: with `synchronous = NORMAL` in WAL mode no commit waits for the disk.

@@ -1,7 +1,8 @@
-//! [`WriteTx`]: the transaction every write runs in, on both backends.
+//! [`WriteTx`]: the transaction every write of several statements runs in, on both backends,
+//! and [`WriteOne`]: a write of one statement, which commits by itself.
 //!
-//! It derefs to the backend's connection, so the shared statements take it like a plain
-//! transaction, and adds two things around the commit:
+//! Both deref to the backend's connection, so the shared statements take them like a plain
+//! connection, and add two things around the write:
 //! - on SQLite, this process's turn to write: writers queue on an async lock before
 //!   `BEGIN IMMEDIATE`, instead of meeting SQLite's write lock and sleeping in its busy handler
 //!   (1, 2, 5, 10 … 100 ms naps: the tail of the tenant page under 16 connections was those
@@ -13,6 +14,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use sqlx::Database;
+use sqlx::pool::PoolConnection;
 use tokio::sync::OwnedMutexGuard;
 
 use super::cache::{Reach, ReadCache};
@@ -45,17 +47,45 @@ impl<DB: Database> WriteTx<DB> {
     /// waiting for it: it may have landed, and a list of this process must then read again.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         let WriteTx { tx, _turn, cache, reach } = self;
-        let _counted = Counted(&cache, reach);
+        let _counted = Counted { cache, reach };
         tx.commit().await
     }
 }
 
-/// Counts a write in the cache when dropped: when its commit ends, however it ends.
-struct Counted<'a>(&'a ReadCache, Reach);
+/// A write of one statement outside any transaction: the statement commits by itself, so it
+/// costs one hand-off to SQLite's connection thread (one round trip to PostgreSQL) instead of
+/// three with `BEGIN` and `COMMIT`. It holds the same turn as a [`WriteTx`] (SQLite starts such
+/// a statement's write like `BEGIN IMMEDIATE`, waiting in the busy handler for other processes)
+/// and counts itself in the cache when dropped, after its statement ran.
+#[derive(Debug)]
+pub struct WriteOne<DB: Database> {
+    // Dropped in this order: the connection back to the pool, the turn, then the count.
+    conn: PoolConnection<DB>,
+    _turn: Option<OwnedMutexGuard<()>>,
+    counted: Counted,
+}
 
-impl Drop for Counted<'_> {
+impl<DB: Database> WriteOne<DB> {
+    pub fn new(conn: PoolConnection<DB>, turn: Option<OwnedMutexGuard<()>>, cache: Arc<ReadCache>) -> Self {
+        WriteOne { conn, _turn: turn, counted: Counted { cache, reach: Reach::ALL } }
+    }
+
+    /// Says what this write may change among the cache's answers (everything unless said).
+    pub fn reaches(&mut self, reach: Reach) {
+        self.counted.reach = reach;
+    }
+}
+
+/// Counts a write in the cache when dropped: when its commit ends, however it ends.
+#[derive(Debug)]
+struct Counted {
+    cache: Arc<ReadCache>,
+    reach: Reach,
+}
+
+impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.written(self.1);
+        self.cache.written(self.reach);
     }
 }
 
@@ -70,5 +100,19 @@ impl<DB: Database> Deref for WriteTx<DB> {
 impl<DB: Database> DerefMut for WriteTx<DB> {
     fn deref_mut(&mut self) -> &mut DB::Connection {
         &mut self.tx
+    }
+}
+
+impl<DB: Database> Deref for WriteOne<DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &DB::Connection {
+        &self.conn
+    }
+}
+
+impl<DB: Database> DerefMut for WriteOne<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.conn
     }
 }

@@ -87,7 +87,7 @@ async fn correct_password_with_totp_opens_a_partial_session() {
     let [Change::SucceedLoginAttempt { reset, .. }, Change::InsertSession(_)] = &seen.changes()[..] else {
         panic!("{:?}", seen.changes())
     };
-    assert_eq!(reset[..], [ThrottleKey::Account(ok.admin.id)], "the account's failures are forgotten");
+    assert!(reset.is_empty(), "no failure to forget besides the attempt itself: {reset:?}");
     assert_eq!(ok.next, Next::SecondFactor);
     assert_eq!(ok.session.stage, SessionStage::Partial);
     assert_eq!(
@@ -97,6 +97,27 @@ async fn correct_password_with_totp_opens_a_partial_session() {
     );
     assert_eq!(ok.session.return_to.as_deref(), Some("/tenants"));
     assert_eq!(seen.audit()[0].0, AuditKind::AuthnLoginSuccess);
+}
+
+#[tokio::test]
+async fn a_login_forgets_the_accounts_earlier_failures_and_lock() {
+    let expired = NOW - Duration::minutes(1);
+    for (failures, lock) in [(2, None), (0, Some(expired)), (3, Some(expired))] {
+        let mut m = MockPorts::new();
+        m.with_default_settings().with_tokens();
+        admin_with(&mut m, true, AdminStatus::Active);
+        throttle(&mut m, failures, 0, lock);
+        m.passwords.expect_verify().returning(|p, _| p.expose() == "correct horse battery");
+        m.passwords.expect_needs_rehash().returning(|_| false);
+        let seen = record_commits(&mut m);
+        let ok =
+            run(&m.ports(), req("alice", "correct horse battery")).await.expect("ran").expect("logged in");
+        let [Change::SucceedLoginAttempt { reset, .. }, Change::InsertSession(_)] = &seen.changes()[..]
+        else {
+            panic!("{:?}", seen.changes())
+        };
+        assert_eq!(reset[..], [ThrottleKey::Account(ok.admin.id)], "{failures} failures, lock {lock:?}");
+    }
 }
 
 #[tokio::test]

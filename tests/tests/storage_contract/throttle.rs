@@ -114,7 +114,7 @@ async fn concurrent_attempts_are_each_counted(db: &TestDb) {
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let t = db.storage.throttle.clone();
-            // Keys in both orders: locks are taken in one order whatever the caller's.
+            // Keys in both orders: the caller's order does not matter.
             let keys = if i % 2 == 0 { vec![account(), ip()] } else { vec![ip(), account()] };
             tokio::spawn(async move { t.begin_attempt(&keys, Uuid::now_v7(), now(), WINDOW).await })
         })
@@ -126,5 +126,11 @@ async fn concurrent_attempts_are_each_counted(db: &TestDb) {
         counts.push(states[0].counts.in_window);
     }
     counts.sort_unstable();
-    assert_eq!(counts, (1..=20).collect::<Vec<u32>>(), "no lost or doubled counts");
+    // Two attempts at once may both see each other; none may miss one that counted before
+    // it: the k-th count sees at least k attempts, so at most m of them see m or fewer
+    // (what keeps parallel guesses within the lockout limit, S13).
+    for (k, count) in (1..).zip(&counts) {
+        assert!((k..=20).contains(count), "count {k} of {counts:?}");
+    }
+    assert_eq!(counts.last(), Some(&20), "the last sees them all: {counts:?}");
 }

@@ -29,11 +29,9 @@ macro_rules! second_factor {
             }
 
             async fn claim_step(&self, admin: AdminId, step: u64) -> Result<bool, StoreError> {
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
-                let claimed = claim(&mut tx, admin, step).await?;
-                tx.commit().await.map_err(backend)?;
-                Ok(claimed)
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
+                claim(&mut one, admin, step).await
             }
 
             async fn use_recovery_code(
@@ -42,8 +40,8 @@ macro_rules! second_factor {
                 code_hash: &[u8],
                 at: OffsetDateTime,
             ) -> Result<bool, StoreError> {
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
                 let used = sqlx::query(
                     "UPDATE admin_recovery_codes SET used_at = $3 \
                      WHERE admin_id = $1 AND code_hash = $2 AND used_at IS NULL",
@@ -51,10 +49,9 @@ macro_rules! second_factor {
                 .bind(admin.as_uuid())
                 .bind(code_hash)
                 .bind(Ts::new(at))
-                .execute(&mut *tx)
+                .execute(&mut *one)
                 .await
                 .map_err(backend)?;
-                tx.commit().await.map_err(backend)?;
                 Ok(used.rows_affected() == 1)
             }
         }

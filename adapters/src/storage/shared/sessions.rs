@@ -66,33 +66,32 @@ macro_rules! sessions {
             async fn touch(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
                 // Only forwards, and never on an ended session: a slow request finishing late
                 // must not move the idle clock back or revive anything.
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
                 sqlx::query(
                     "UPDATE sessions SET last_seen_at = $2 \
                      WHERE id = $1 AND ended_at IS NULL AND last_seen_at < $2",
                 )
                 .bind(id)
                 .bind(Ts::new(at))
-                .execute(&mut *tx)
+                .execute(&mut *one)
                 .await
                 .map_err(backend)?;
-                tx.commit().await.map_err(backend)
+                Ok(())
             }
 
             async fn add_second_factor_failure(&self, id: Uuid) -> Result<u32, StoreError> {
                 // One statement reads and increments, so parallel wrong codes each count.
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
                 let count: Option<i32> = sqlx::query_scalar(
                     "UPDATE sessions SET second_factor_failures = second_factor_failures + 1 \
                      WHERE id = $1 RETURNING second_factor_failures",
                 )
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *one)
                 .await
                 .map_err(backend)?;
-                tx.commit().await.map_err(backend)?;
                 let count = count.ok_or(StoreError::NotFound)?;
                 u32::try_from(count).map_err(StoreError::backend)
             }

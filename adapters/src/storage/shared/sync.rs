@@ -166,8 +166,8 @@ macro_rules! sync {
             }
 
             async fn heartbeat(&self, id: Uuid, counts: SyncCounts, at: OffsetDateTime) -> Result<(), StoreError> {
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
                 let done = sqlx::query(
                     "UPDATE sync_runs SET heartbeat_at = $2, synced = $3, unchanged = $4, failed = $5 \
                      WHERE id = $1 AND running = 1",
@@ -177,13 +177,13 @@ macro_rules! sync {
                 .bind(count(counts.synced)?)
                 .bind(count(counts.unchanged)?)
                 .bind(count(counts.failed)?)
-                .execute(&mut *tx)
+                .execute(&mut *one)
                 .await
                 .map_err(backend)?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
-                tx.commit().await.map_err(backend)
+                Ok(())
             }
 
             async fn recent_runs(&self, limit: u32) -> Result<Vec<SyncRun>, StoreError> {

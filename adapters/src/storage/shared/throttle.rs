@@ -12,7 +12,6 @@ macro_rules! throttle {
         use uuid::Uuid;
 
         use $crate::storage::rows::{KeyStateRow, Ts, backend};
-        use $crate::storage::shared::Lock;
 
         /// Attempts older than this are pruned: no policy looks further back (the window is at
         /// most 24 hours, the hourly ceiling one).
@@ -34,16 +33,18 @@ macro_rules! throttle {
                 if distinct.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
-                // Every key's lock is held to the end, so counting sees every earlier attempt.
-                <$store>::acquire(&mut tx, Lock::ThrottleKeys(&distinct)).await?;
+                // The attempt is written first and commits by itself; only then are its keys
+                // counted. Of two attempts at once, whichever counts later sees the other, so
+                // no number of parallel guesses goes uncounted: no lock or transaction needed.
                 let mut insert = QueryBuilder::<$db>::new("INSERT INTO login_attempts (attempt_id, key, at) ");
                 insert.push_values(&distinct, |mut row, key| {
                     row.push_bind(attempt).push_bind(*key).push_bind(Ts::new(now));
                 });
                 insert.push(" ON CONFLICT (attempt_id, key) DO NOTHING");
-                insert.build().execute(&mut *tx).await.map_err(backend)?;
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
+                insert.build().execute(&mut *one).await.map_err(backend)?;
+                drop(one);
                 let mut count = QueryBuilder::<$db>::new(
                     "SELECT k.column1 AS key, \
                      (SELECT COUNT(*) FROM login_attempts a WHERE a.key = k.column1 AND a.at > ",
@@ -64,7 +65,7 @@ macro_rules! throttle {
                 });
                 count.push(") AS k");
                 let rows: Vec<KeyStateRow> =
-                    count.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
+                    count.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
                 // A success forgets its own attempt; failures (and attempts cut short, which count
                 // as failures) stay. Pruned here when a key has some too old to count, not by a
                 // statement every attempt.
@@ -73,9 +74,10 @@ macro_rules! throttle {
                     let mut prune = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE at < ");
                     prune.push_bind(Ts::new(now - KEEP)).push(" AND ");
                     key_in(&mut prune, &stale);
-                    prune.build().execute(&mut *tx).await.map_err(backend)?;
+                    let mut one = self.write_one().await?;
+                    one.reaches(Reach::NEITHER);
+                    prune.build().execute(&mut *one).await.map_err(backend)?;
                 }
-                tx.commit().await.map_err(backend)?;
                 keys.iter()
                     .map(|key| {
                         let row = rows.iter().find(|r| r.key == *key).ok_or_else(|| {
@@ -95,8 +97,8 @@ macro_rules! throttle {
 
             async fn lock(&self, key: &ThrottleKey, until: OffsetDateTime) -> Result<(), StoreError> {
                 // A shorter lock never replaces a longer one (two failures deciding at once).
-                let mut tx = self.begin_write().await?;
-                tx.reaches(Reach::NEITHER);
+                let mut one = self.write_one().await?;
+                one.reaches(Reach::NEITHER);
                 sqlx::query(
                     "INSERT INTO login_locks AS l (key, locked_until) VALUES ($1, $2) \
                      ON CONFLICT (key) DO UPDATE SET locked_until = excluded.locked_until \
@@ -104,10 +106,10 @@ macro_rules! throttle {
                 )
                 .bind(key.as_key())
                 .bind(Ts::new(until))
-                .execute(&mut *tx)
+                .execute(&mut *one)
                 .await
                 .map_err(backend)?;
-                tx.commit().await.map_err(backend)
+                Ok(())
             }
 
             async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
