@@ -83,6 +83,7 @@ contract!(
     audit_log_refuses_update_and_delete,
     tampering_is_detected,
     concurrent_commits_keep_chain,
+    two_instances_appending_keep_one_chain,
     bulk_load_counts,
     migrate_twice_is_noop,
     admins_round_trip,
@@ -606,6 +607,38 @@ async fn concurrent_commits_keep_chain(db: &TestDb) {
     let records = all_records(s).await;
     assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=20).collect::<Vec<_>>());
     assert_eq!(verify(&records), Ok(20));
+}
+
+/// Two instances (two servers, or a server and `gatehouse-ctl`) appending to one database, in
+/// turns and at once: one chain, each record after the other instance's.
+async fn two_instances_appending_keep_one_chain(db: &TestDb) {
+    let first = &db.storage;
+    let second = Storage::connect(db.url()).await.expect("a second instance");
+    let append = |s: &Storage, reason: String| {
+        let work = Arc::clone(&s.work);
+        async move {
+            work.commit(Work { changes: vec![], audit: vec![event(AuditKind::SyncRun, None).reason(reason)] })
+                .await
+        }
+    };
+    for round in 0..3 {
+        append(first, format!("first {round}")).await.expect("first");
+        append(first, format!("first {round} again")).await.expect("first again");
+        append(&second, format!("second {round}")).await.expect("second");
+    }
+    // Both at once, their heads going stale all the time.
+    let mut handles = Vec::new();
+    for i in 0..10 {
+        handles.push(tokio::spawn(append(if i % 2 == 0 { first } else { &second }, format!("at once {i}"))));
+    }
+    for h in handles {
+        h.await.expect("join").expect("commit");
+    }
+    let records = all_records(first).await;
+    assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=19).collect::<Vec<_>>());
+    assert_eq!(verify(&records), Ok(19));
+    let reasons: Vec<&str> = records.iter().take(9).filter_map(|r| r.event.reason.as_deref()).collect();
+    assert_eq!(reasons[2..4], ["second 0", "first 1"], "each chained after the other's");
 }
 
 async fn bulk_load_counts(db: &TestDb) {
