@@ -626,7 +626,7 @@ async fn two_instances_appending_keep_one_chain(db: &TestDb) {
         append(first, format!("first {round} again")).await.expect("first again");
         append(&second, format!("second {round}")).await.expect("second");
     }
-    // Both at once, their heads going stale all the time.
+    // Both at once.
     let mut handles = Vec::new();
     for i in 0..10 {
         handles.push(tokio::spawn(append(if i % 2 == 0 { first } else { &second }, format!("at once {i}"))));
@@ -639,6 +639,7 @@ async fn two_instances_appending_keep_one_chain(db: &TestDb) {
     assert_eq!(verify(&records), Ok(19));
     let reasons: Vec<&str> = records.iter().take(9).filter_map(|r| r.event.reason.as_deref()).collect();
     assert_eq!(reasons[2..4], ["second 0", "first 1"], "each chained after the other's");
+    second.close().await;
 }
 
 async fn bulk_load_counts(db: &TestDb) {

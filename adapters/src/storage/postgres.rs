@@ -21,7 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use self::list_version::ListVersion;
-use super::cache::ReadCache;
+use super::cache::{Reach, ReadCache};
 use super::looks::Looks;
 use super::rows::backend;
 use super::shared::{self, Lock};
@@ -143,10 +143,10 @@ impl PgStore {
         Ok(WriteTx::new(tx, None, Arc::clone(&self.cache)))
     }
 
-    /// A connection for one statement that writes by itself.
-    async fn write_one(&self) -> Result<WriteOne<Postgres>, StoreError> {
+    /// A connection for one statement that writes by itself (and may change what `reach` says).
+    async fn write_one(&self, reach: Reach) -> Result<WriteOne<Postgres>, StoreError> {
         let conn = self.pool.acquire().await.map_err(backend)?;
-        Ok(WriteOne::new(conn, None, Arc::clone(&self.cache)))
+        Ok(WriteOne::new(conn, None, Arc::clone(&self.cache), reach))
     }
 
     /// Lets this transaction's commit return before its WAL reaches the disk

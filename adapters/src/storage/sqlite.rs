@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection as _, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::Mutex;
 
-use super::cache::ReadCache;
+use super::cache::{Reach, ReadCache};
 use super::filters::TRIGRAM;
 use super::looks::Looks;
 use super::rows::backend;
@@ -131,12 +131,12 @@ impl SqliteStore {
         Ok(WriteTx::new(tx, Some(turn), Arc::clone(&self.cache)))
     }
 
-    /// A connection for one statement that writes by itself, when this process's earlier
-    /// writers are done.
-    async fn write_one(&self) -> Result<WriteOne<Sqlite>, StoreError> {
+    /// A connection for one statement that writes by itself (and may change what `reach`
+    /// says), when this process's earlier writers are done.
+    async fn write_one(&self, reach: Reach) -> Result<WriteOne<Sqlite>, StoreError> {
         let turn = Arc::clone(&self.turn).lock_owned().await;
         let conn = self.pool.acquire().await.map_err(backend)?;
-        Ok(WriteOne::new(conn, Some(turn), Arc::clone(&self.cache)))
+        Ok(WriteOne::new(conn, Some(turn), Arc::clone(&self.cache), reach))
     }
 
     /// Nothing to relax: with `synchronous = NORMAL` in WAL mode no commit waits for the disk.

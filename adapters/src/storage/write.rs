@@ -62,17 +62,18 @@ pub struct WriteOne<DB: Database> {
     // Dropped in this order: the connection back to the pool, the turn, then the count.
     conn: PoolConnection<DB>,
     _turn: Option<OwnedMutexGuard<()>>,
-    counted: Counted,
+    _counted: Counted,
 }
 
 impl<DB: Database> WriteOne<DB> {
-    pub fn new(conn: PoolConnection<DB>, turn: Option<OwnedMutexGuard<()>>, cache: Arc<ReadCache>) -> Self {
-        WriteOne { conn, _turn: turn, counted: Counted { cache, reach: Reach::ALL } }
-    }
-
-    /// Says what this write may change among the cache's answers (everything unless said).
-    pub fn reaches(&mut self, reach: Reach) {
-        self.counted.reach = reach;
+    /// `reach`: what this write may change among the cache's answers.
+    pub fn new(
+        conn: PoolConnection<DB>,
+        turn: Option<OwnedMutexGuard<()>>,
+        cache: Arc<ReadCache>,
+        reach: Reach,
+    ) -> Self {
+        WriteOne { conn, _turn: turn, _counted: Counted { cache, reach } }
     }
 }
 

@@ -84,8 +84,7 @@ macro_rules! api_keys {
         /// Records the use of key `id` of `table` (`api_keys` or `tenant_api_keys`), only
         /// forwards: a slow request finishing late must not move the time back.
         async fn touch_key(store: &$store, table: &'static str, id: uuid::Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
-            let mut one = store.write_one().await?;
-            one.reaches(Reach::NEITHER);
+            let mut one = store.write_one(Reach::NEITHER).await?;
             let sql = format!(
                 "UPDATE {table} SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)"
             );

@@ -29,8 +29,7 @@ macro_rules! second_factor {
             }
 
             async fn claim_step(&self, admin: AdminId, step: u64) -> Result<bool, StoreError> {
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 claim(&mut one, admin, step).await
             }
 
@@ -40,8 +39,7 @@ macro_rules! second_factor {
                 code_hash: &[u8],
                 at: OffsetDateTime,
             ) -> Result<bool, StoreError> {
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 let used = sqlx::query(
                     "UPDATE admin_recovery_codes SET used_at = $3 \
                      WHERE admin_id = $1 AND code_hash = $2 AND used_at IS NULL",

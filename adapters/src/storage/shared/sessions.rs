@@ -66,8 +66,7 @@ macro_rules! sessions {
             async fn touch(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
                 // Only forwards, and never on an ended session: a slow request finishing late
                 // must not move the idle clock back or revive anything.
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 sqlx::query(
                     "UPDATE sessions SET last_seen_at = $2 \
                      WHERE id = $1 AND ended_at IS NULL AND last_seen_at < $2",
@@ -82,8 +81,7 @@ macro_rules! sessions {
 
             async fn add_second_factor_failure(&self, id: Uuid) -> Result<u32, StoreError> {
                 // One statement reads and increments, so parallel wrong codes each count.
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 let count: Option<i32> = sqlx::query_scalar(
                     "UPDATE sessions SET second_factor_failures = second_factor_failures + 1 \
                      WHERE id = $1 RETURNING second_factor_failures",

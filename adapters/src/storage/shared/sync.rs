@@ -166,8 +166,7 @@ macro_rules! sync {
             }
 
             async fn heartbeat(&self, id: Uuid, counts: SyncCounts, at: OffsetDateTime) -> Result<(), StoreError> {
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 let done = sqlx::query(
                     "UPDATE sync_runs SET heartbeat_at = $2, synced = $3, unchanged = $4, failed = $5 \
                      WHERE id = $1 AND running = 1",

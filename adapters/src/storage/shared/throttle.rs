@@ -41,10 +41,9 @@ macro_rules! throttle {
                     row.push_bind(attempt).push_bind(*key).push_bind(Ts::new(now));
                 });
                 insert.push(" ON CONFLICT (attempt_id, key) DO NOTHING");
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 insert.build().execute(&mut *one).await.map_err(backend)?;
-                drop(one);
+                drop(one); // the turn to write is not needed to count
                 let mut count = QueryBuilder::<$db>::new(
                     "SELECT k.column1 AS key, \
                      (SELECT COUNT(*) FROM login_attempts a WHERE a.key = k.column1 AND a.at > ",
@@ -74,8 +73,7 @@ macro_rules! throttle {
                     let mut prune = QueryBuilder::<$db>::new("DELETE FROM login_attempts WHERE at < ");
                     prune.push_bind(Ts::new(now - KEEP)).push(" AND ");
                     key_in(&mut prune, &stale);
-                    let mut one = self.write_one().await?;
-                    one.reaches(Reach::NEITHER);
+                    let mut one = self.write_one(Reach::NEITHER).await?;
                     prune.build().execute(&mut *one).await.map_err(backend)?;
                 }
                 keys.iter()
@@ -97,8 +95,7 @@ macro_rules! throttle {
 
             async fn lock(&self, key: &ThrottleKey, until: OffsetDateTime) -> Result<(), StoreError> {
                 // A shorter lock never replaces a longer one (two failures deciding at once).
-                let mut one = self.write_one().await?;
-                one.reaches(Reach::NEITHER);
+                let mut one = self.write_one(Reach::NEITHER).await?;
                 sqlx::query(
                     "INSERT INTO login_locks AS l (key, locked_until) VALUES ($1, $2) \
                      ON CONFLICT (key) DO UPDATE SET locked_until = excluded.locked_until \
