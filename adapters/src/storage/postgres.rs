@@ -166,7 +166,6 @@ impl PgStore {
     /// Waits for `lock`, which is then held until the transaction ends.
     async fn acquire(conn: &mut PgConnection, lock: Lock<'_>) -> Result<(), StoreError> {
         let query = match lock {
-            Lock::AuditChain => sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_CHAIN_LOCK),
             Lock::UsageTotals => sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(USAGE_LOCK),
             // The shared side of the recorders' lock, then each tenant's bucket in order (two
             // recorders of overlapping tenants take their common buckets in the same order).
@@ -184,6 +183,16 @@ impl PgStore {
             }
         };
         query.execute(conn).await.map(drop).map_err(backend)
+    }
+
+    /// The audit chain's head, read after its advisory lock (held until the transaction ends)
+    /// in one round trip: `audit_chain_head` (migration 0013) takes the lock, then reads.
+    async fn chain_head(conn: &mut PgConnection) -> Result<Option<(i64, String)>, StoreError> {
+        sqlx::query_as("SELECT seq, hash FROM audit_chain_head($1)")
+            .bind(AUDIT_CHAIN_LOCK)
+            .fetch_optional(conn)
+            .await
+            .map_err(backend)
     }
 
     /// A searched list reads `tenants` itself: its pg_trgm index points into it.

@@ -14,6 +14,9 @@
 //! - `Store::acquire(conn, Lock)`: makes concurrent transactions take a read-then-write path
 //!   one at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing, its write
 //!   transaction already holds the database's single write lock);
+//! - `Store::chain_head(conn)`: the audit chain's head, read once the chain's lock is held until
+//!   the transaction ends (PostgreSQL: lock and read in one call of `audit_chain_head`,
+//!   migration 0013; SQLite: the read, under its write lock);
 //! - `Store::SKIP_LOCKED`: what a claim's inner `SELECT` ends with so that concurrent claimers
 //!   pass over each other's rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: nothing, its
 //!   write transaction is the only writer);
@@ -61,11 +64,14 @@ pub(crate) use {
 /// Reads the tenant-list version (migration 0005), which every write of `tenants` bumps.
 pub const LIST_VERSION: &str = "SELECT version FROM tenant_list_version WHERE id = 1";
 
-/// A read-then-write path that concurrent transactions must take one at a time.
+/// The audit chain's head, `(seq, hash)`, where nothing serialises appends but the transaction
+/// (SQLite's, which holds the database's write lock).
+pub const CHAIN_HEAD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+/// A read-then-write path that concurrent transactions must take one at a time (besides the
+/// audit chain's, which `chain_head` takes itself).
 #[derive(Debug, Clone, Copy)]
 pub enum Lock<'a> {
-    /// Reading the audit chain's head and appending after it.
-    AuditChain,
     /// Excludes every usage recorder at once: for loading usage in bulk, or changing the plan
     /// or quota of a tenant whose months recorders recompute.
     UsageTotals,

@@ -152,6 +152,11 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// The audit chain's head: the `BEGIN IMMEDIATE` transaction's write lock keeps it the head.
+    async fn chain_head(conn: &mut SqliteConnection) -> Result<Option<(i64, String)>, StoreError> {
+        sqlx::query_as(shared::CHAIN_HEAD).fetch_optional(conn).await.map_err(backend)
+    }
+
     /// The tenant-list version, read every time: in-process, it costs no round trip.
     async fn tenant_list_version(&self) -> Result<i64, StoreError> {
         sqlx::query_scalar(shared::LIST_VERSION).fetch_one(&self.pool).await.map_err(backend)

@@ -10,7 +10,6 @@ macro_rules! audit {
 
         use $crate::storage::filters;
         use $crate::storage::rows::{AuditRow, AuditValues, backend, columns};
-        use $crate::storage::shared::Lock;
 
         #[async_trait]
         impl AuditLog for $store {
@@ -44,18 +43,13 @@ macro_rules! audit {
         /// Records in one `INSERT`: 16 parameters each, well under either database's limit.
         const APPEND_CHUNK: usize = 500;
 
-        /// Chains `events` after the current head. The chain's lock (held until the caller's
-        /// transaction ends) makes appends wait for each other, so no two read the same head.
+        /// Chains `events` after the current head, read under the chain's lock (held until the
+        /// caller's transaction ends): appends wait for each other, so no two read the same head.
         pub(super) async fn append(conn: &mut $conn, events: Vec<AuditEvent>) -> Result<(), StoreError> {
             if events.is_empty() {
                 return Ok(());
             }
-            <$store>::acquire(conn, Lock::AuditChain).await?;
-            let mut head: Option<(i64, String)> =
-                sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(backend)?;
+            let mut head = <$store>::chain_head(conn).await?;
             let mut records = Vec::with_capacity(events.len());
             for event in events {
                 let record = AuditRecord::chain(head.as_ref().map(|(s, h)| (*s, h.as_str())), event);
