@@ -233,7 +233,9 @@ pub async fn figures(
         let (cpu_before, wall) = (CpuTimes::now(), Instant::now());
         let logins = drive(load_runtime, settings.timing(), Ending::Cut, storm(settings, &people)?).await?;
         let cpu = CpuTimes::now().since(&cpu_before);
-        report.scenario(LOGIN, LOGINS, &logins, &cpu, wall.elapsed().as_secs_f64());
+        let wall = wall.elapsed().as_secs_f64();
+        report.scenario(LOGIN, LOGINS, &logins, &cpu, wall);
+        report.cpu_per_login(LOGIN, &logins, &cpu, wall);
         failed.extend(logins.failure(LOGIN));
         let after = ceiling_after(LOGIN, ports, &phc, settings, report, &mut failed).await?;
         let share = vs_ceiling(&logins, before, after, LOGIN, report);

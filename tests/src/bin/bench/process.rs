@@ -1,5 +1,6 @@
 //! What the process costs, read from `/proc` (Linux): CPU time per group of threads, by thread
-//! name, and resident memory.
+//! name, the whole machine's CPU time (PostgreSQL's processes are outside this one), and
+//! resident memory.
 //!
 //! Times are in clock ticks of 1/100 s (`USER_HZ`, 100 on every Linux the project targets).
 //! A thread's ticks vanish from `/proc/self/task` when it exits, so the process total comes from
@@ -12,13 +13,17 @@ const USER_HZ: f64 = 100.0;
 
 /// The load generator's threads (its runtime's workers and blocking pool).
 pub const LOAD_THREADS: &str = "bench-load";
-/// The server runtime's threads (workers and blocking pool: argon2, the demo generator).
+/// The server runtime's threads (workers and blocking pool: the demo generator).
 pub const SERVER_THREADS: &str = "gh-server";
+/// The hashing pool's threads (`gh-argon2-N`, adapters' `system.rs`).
+pub const HASHING_THREADS: &str = "gh-argon2";
 
-/// CPU seconds (user + system) by thread group, and for the whole process.
+/// CPU seconds (user + system) by thread group, for the whole process, and for the whole
+/// machine (every CPU's busy time).
 #[derive(Debug, Clone, Default)]
 pub struct CpuTimes {
     pub process: f64,
+    pub machine: f64,
     pub groups: BTreeMap<&'static str, f64>,
 }
 
@@ -31,6 +36,7 @@ impl CpuTimes {
                 .as_deref()
                 .and_then(ticks)
                 .unwrap_or(0.0),
+            machine: std::fs::read_to_string("/proc/stat").ok().as_deref().and_then(busy).unwrap_or(0.0),
             groups: BTreeMap::new(),
         };
         let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return times };
@@ -49,7 +55,7 @@ impl CpuTimes {
             .iter()
             .map(|(name, s)| (*name, s - earlier.groups.get(name).copied().unwrap_or(0.0)))
             .collect();
-        CpuTimes { process: self.process - earlier.process, groups }
+        CpuTimes { process: self.process - earlier.process, machine: self.machine - earlier.machine, groups }
     }
 
     pub fn group(&self, name: &str) -> f64 {
@@ -63,6 +69,8 @@ fn group(name: &str) -> &'static str {
         LOAD_THREADS
     } else if name.starts_with(SERVER_THREADS) {
         SERVER_THREADS
+    } else if name.starts_with(HASHING_THREADS) {
+        HASHING_THREADS
     } else if name.starts_with("sqlx-sqlite") {
         "sqlite-workers"
     } else {
@@ -84,6 +92,23 @@ fn ticks(stat: &str) -> Option<f64> {
     Some((user + system) as f64 / USER_HZ)
 }
 
+/// The busy seconds of all CPUs in a `/proc/stat` text: its `cpu` line's times but idle and
+/// iowait (and guest time, which user time already counts).
+fn busy(stat: &str) -> Option<f64> {
+    let times: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice]
+    let busy: u64 =
+        times.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, t)| t).sum();
+    #[expect(clippy::cast_precision_loss, reason = "CPU ticks of one run are far below 2^52")]
+    Some(busy as f64 / USER_HZ)
+}
+
 /// Resident memory in MiB: (current `VmRSS`, peak `VmHWM`) of `/proc/self/status`.
 pub fn resident_mib() -> (f64, f64) {
     rss_and_peak(&std::fs::read_to_string("/proc/self/status").unwrap_or_default())
@@ -99,4 +124,23 @@ pub fn rss_and_peak(status: &str) -> (f64, f64) {
             .unwrap_or(0.0)
     };
     (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::busy;
+
+    #[test]
+    fn the_machine_is_busy_for_all_but_idle_and_iowait() {
+        // user nice system idle iowait irq softirq steal guest guest_nice
+        let stat = "cpu  100 20 30 400 50 6 7 8 9 10\ncpu0 50 10 15 200 25 3 3 4 4 5\n";
+        let seconds = busy(stat).expect("a cpu line");
+        assert!((seconds - 1.71).abs() < 1e-9, "{seconds}");
+    }
+
+    #[test]
+    fn a_text_without_the_cpu_line_gives_nothing() {
+        assert_eq!(busy("intr 1 2 3\n"), None);
+        assert_eq!(busy("cpu  1 2 x\n"), None);
+    }
 }

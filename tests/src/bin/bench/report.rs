@@ -61,6 +61,24 @@ impl Report {
         self.detail(&format!("{name}.cpu_by_thread_group_s"), Value::Object(groups));
     }
 
+    /// Where a storm's CPU went, in ms a login (`<name>.cpu_per_login.*`): the whole machine,
+    /// each thread group of this process (the hashing pool, the server's runtime, SQLite's
+    /// connection threads, the load generator), and the machine outside this process
+    /// (PostgreSQL's processes, and whatever else ran). The CPU was read over the whole storm,
+    /// warm-up and cut end included, so the logins are its rate over that time.
+    pub fn cpu_per_login(&mut self, name: &str, outcome: &Outcome, cpu: &CpuTimes, wall: f64) {
+        let logins = outcome.per_second() * wall;
+        if logins <= 0.0 {
+            return;
+        }
+        let ms = |seconds: f64| 1000.0 * seconds / logins;
+        self.figure(format!("{name}.cpu_per_login.machine"), ms(cpu.machine), "ms");
+        for (group, seconds) in &cpu.groups {
+            self.figure(format!("{name}.cpu_per_login.{group}"), ms(*seconds), "ms");
+        }
+        self.figure(format!("{name}.cpu_per_login.outside_process"), ms(cpu.machine - cpu.process), "ms");
+    }
+
     /// How many operations, how fast, their latencies and their errors.
     #[expect(clippy::cast_precision_loss, reason = "operation counts far below 2^52")]
     pub fn operations(&mut self, name: &str, ops: Ops, outcome: &Outcome) {
