@@ -23,6 +23,19 @@ mod shared;
 mod sqlite;
 mod write;
 
+/// Spawns the future `start` makes, on the current Tokio runtime, the first time `started` is
+/// set: a store's background work, once per store, and none outside a runtime.
+fn spawn_once<F>(started: &std::sync::atomic::AtomicBool, start: impl FnOnce() -> F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    if tokio::runtime::Handle::try_current().is_ok()
+        && !started.swap(true, std::sync::atomic::Ordering::AcqRel)
+    {
+        tokio::spawn(start());
+    }
+}
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -60,6 +73,8 @@ pub struct Storage {
     pool: Pool,
     /// The PostgreSQL store itself, for what is not a port (following announcements).
     postgres: Option<Arc<postgres::PgStore>>,
+    /// The SQLite store itself, for what is not a port (checkpoints in the background).
+    sqlite: Option<Arc<sqlite::SqliteStore>>,
 }
 
 /// The pool behind the ports, kept for the operations that are not ports (migrate, ping, close).
@@ -83,7 +98,8 @@ impl Storage {
         match scheme {
             "sqlite" => {
                 let pool = sqlite::connect(url).await?;
-                Ok(Self::assemble(Arc::new(sqlite::SqliteStore::new(pool.clone())), Pool::Sqlite(pool)))
+                let store = Arc::new(sqlite::SqliteStore::new(pool.clone()));
+                Ok(Storage { sqlite: Some(Arc::clone(&store)), ..Self::assemble(store, Pool::Sqlite(pool)) })
             }
             "postgres" | "postgresql" => {
                 let pool = postgres::connect(url).await?;
@@ -124,6 +140,7 @@ impl Storage {
             outbox: store,
             pool,
             postgres: None,
+            sqlite: None,
         }
     }
 
@@ -142,6 +159,15 @@ impl Storage {
     pub fn watch_tenant_list(&self) {
         if let Some(store) = &self.postgres {
             store.watch_tenant_list();
+        }
+    }
+
+    /// For a long-running server: SQLite's write-ahead log is checkpointed in the background,
+    /// not by the commit that fills it (`SqliteStore::checkpoint_in_background`). Nothing on
+    /// PostgreSQL. Call it inside a Tokio runtime.
+    pub fn checkpoint_in_background(&self) {
+        if let Some(store) = &self.sqlite {
+            store.checkpoint_in_background();
         }
     }
 

@@ -116,6 +116,7 @@ impl AppState {
             api_log: api::log::ApiLogger::start(wiring.ports.clone()),
         };
         wiring.storage.watch_tenant_list();
+        wiring.storage.checkpoint_in_background();
         AppState(Arc::new(Shared {
             settings: Arc::new(settings),
             storage: wiring.storage,

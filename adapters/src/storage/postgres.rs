@@ -13,7 +13,7 @@ mod list_version;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use gatehouse_application::ports::StoreError;
@@ -103,11 +103,10 @@ impl PgStore {
     /// a connection of its own, until the pool is closed. Once per store; nothing outside a
     /// Tokio runtime.
     pub fn watch_tenant_list(&self) {
-        if tokio::runtime::Handle::try_current().is_err() || self.watching.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let options = (*self.pool.connect_options()).clone();
-        tokio::spawn(list_version::watch(options, self.pool.close_event(), Arc::clone(&self.list_version)));
+        super::spawn_once(&self.watching, || {
+            let options = (*self.pool.connect_options()).clone();
+            list_version::watch(options, self.pool.close_event(), Arc::clone(&self.list_version))
+        });
     }
 
     /// The tenant-list version: as announced when a listener vouches for it, else read (and

@@ -6,9 +6,10 @@
 //! disk on PostgreSQL, is chained like any other record. A server's lists, which on PostgreSQL
 //! follow the announced tenant-list version instead of reading it (migration 0012), see their
 //! own process's writes at once and another's as soon as it is announced, also across a lost
-//! listener connection.
+//! listener connection. A server's SQLite log is checkpointed in the background.
 
 use std::collections::BTreeSet;
+use std::str::FromStr as _;
 
 use gatehouse_adapters::Storage;
 use gatehouse_application::ports::{AuditQuery, Page, TenantQuery, Work};
@@ -351,4 +352,49 @@ async fn a_watched_list_sees_every_write(db: &TestDb) {
         assert!(shows(s, "watch-five").await, "announced again after the reconnection");
     }
     other.close().await;
+}
+
+/// A server's SQLite log is checkpointed in the background: a write reaches the database file
+/// itself within a few checkpoints, where without them a few writes stay in the log (a commit
+/// checkpoints only past 10,000 pages). The file is read alone, as `immutable`, which ignores
+/// the log; while a checkpoint writes the file such a read may fail, and is tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_checkpoints_its_log_in_the_background() {
+    let unchecked = gatehouse_tests::sqlite_db().await;
+    let checked = gatehouse_tests::sqlite_db().await;
+    checked.storage.checkpoint_in_background();
+    for db in [&unchecked, &checked] {
+        insert(&db.storage, &tenant("Logged", "logged", Plan::Basic, &["logged.example"], 0))
+            .await
+            .expect("insert");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !matches!(in_the_file(&checked, "logged").await, Ok(true)) {
+        assert!(std::time::Instant::now() < deadline, "never checkpointed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let unchecked_file = in_the_file(&unchecked, "logged").await.expect("nothing writes that file");
+    assert!(!unchecked_file, "without them, the write is only in the log");
+    assert_eq!(first_page(&checked.storage).await, ["logged"], "and the store reads it as before");
+}
+
+/// Whether the tenant `slug` is in `db`'s database file itself, not counting its log.
+async fn in_the_file(db: &TestDb, slug: &str) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(db.url())?.read_only(true).immutable(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let table: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'tenants'")
+            .fetch_optional(&mut conn)
+            .await?;
+    let found = match table {
+        Some(_) => sqlx::query_scalar::<_, i64>("SELECT 1 FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut conn)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    conn.close().await?;
+    Ok(found)
 }
