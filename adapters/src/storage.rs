@@ -23,21 +23,10 @@ mod shared;
 mod sqlite;
 mod write;
 
-/// Spawns the future `start` makes, on the current Tokio runtime, the first time `started` is
-/// set: a store's background work, once per store, and none outside a runtime.
-fn spawn_once<F>(started: &std::sync::atomic::AtomicBool, start: impl FnOnce() -> F)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    if tokio::runtime::Handle::try_current().is_ok()
-        && !started.swap(true, std::sync::atomic::Ordering::AcqRel)
-    {
-        tokio::spawn(start());
-    }
-}
-
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gatehouse_application::ports::{
     AdminRepository, ApiKeyStore, ApiLogStore, AuditLog, BulkLoader, IdempotencyStore, LoginThrottle, Outbox,
@@ -194,6 +183,17 @@ impl Storage {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// Spawns the future `start` makes, on the current Tokio runtime, the first time `started` is
+/// set: a store's background work, once per store, and none outside a runtime.
+fn spawn_once<F>(started: &AtomicBool, start: impl FnOnce() -> F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    if tokio::runtime::Handle::try_current().is_ok() && !started.swap(true, Ordering::AcqRel) {
+        tokio::spawn(start());
     }
 }
 

@@ -78,7 +78,7 @@ pub async fn figures(
     report.figure(format!("{name}.process_cpu_share"), 100.0 * spent.process / wall, "% of one core");
     // A storm's `cpu_per_login.gh-argon2` against this tells what the hash itself lost to the
     // threads around it (the CPU was read over the warm-up too, hence the rate).
-    let verifications = ceiling.per_second() * wall;
+    let verifications = ceiling.at_this_rate_over(wall);
     if verifications > 0.0 {
         let ms = 1000.0 * spent.group(HASHING_THREADS) / verifications;
         report.figure(format!("{name}.cpu_per_verification"), ms, "ms");

@@ -94,6 +94,12 @@ impl Outcome {
         let count = self.latencies_us.len() as f64;
         if self.seconds > 0.0 { count / self.seconds } else { 0.0 }
     }
+
+    /// How many operations `seconds` held at this rate: for CPU read over a whole run, warm-up
+    /// and cut end included, where only the measured window's operations were counted.
+    pub fn at_this_rate_over(&self, seconds: f64) -> f64 {
+        self.per_second() * seconds
+    }
 }
 
 #[expect(clippy::cast_precision_loss, reason = "latencies far below 2^52 µs")]

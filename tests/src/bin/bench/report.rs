@@ -67,7 +67,7 @@ impl Report {
     /// (PostgreSQL's processes, and whatever else ran). The CPU was read over the whole storm,
     /// warm-up and cut end included, so the logins are its rate over that time.
     pub fn cpu_per_login(&mut self, name: &str, outcome: &Outcome, cpu: &CpuTimes, wall: f64) {
-        let logins = outcome.per_second() * wall;
+        let logins = outcome.at_this_rate_over(wall);
         if logins <= 0.0 {
             return;
         }
